@@ -1,0 +1,60 @@
+# commsim: two commands to start.
+#   make run   - create .venv, install commsim, run the main job on the default city
+#   make test  - create .venv with the dev extras (and Chromium for browser tests), run the suite
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && echo $$p && break; done)
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+export SOLARA_TELEMETRY_MIXPANEL_ENABLE := false
+export RAY_USAGE_STATS_ENABLED := 0
+
+.PHONY: run test lint format bench system-deps clean help
+
+help:
+	@echo "make run    - install and run the main job (a strategy comparison on the default city)"
+	@echo "make test   - install dev extras and run the test suite"
+	@echo "make lint   - ruff check and format check"
+	@echo "make bench  - benchmark against Mesa's Epstein example"
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "commsim needs Python >= 3.11 (python3.11 or newer on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.run-installed
+
+# Debian's Chromium drives the dashboard's browser tests (Playwright's own
+# browser download is not used).
+system-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if command -v apt-get >/dev/null 2>&1; then \
+			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+			$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
+		else echo "install Chromium at /usr/bin/chromium for the browser tests"; fi; \
+	fi
+
+run: $(VENV)/.run-installed
+	$(BIN)/commsim run
+
+test: $(VENV)/.dev-installed system-deps
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check src tests experiments
+	$(BIN)/ruff format --check src tests experiments
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff format src tests experiments
+	$(BIN)/ruff check --fix src tests experiments
+
+bench: $(VENV)/.run-installed
+	$(BIN)/commsim bench
+
+clean:
+	rm -rf $(VENV) outputs .pytest_cache .ruff_cache
