@@ -184,6 +184,15 @@ def spread_boost(
     boost[place] += self_gain
 
 
+def attractiveness(base: np.ndarray, boost: np.ndarray, boost_max: float) -> np.ndarray:
+    """Place attractiveness: base times a near-repeat boost that saturates at ``1 + boost_max``.
+
+    Saturation keeps a run of crimes at one place from feeding on itself
+    without bound (in Short et al. 2008 decay and diffusion do this).
+    """
+    return base * (1.0 + boost_max * boost / (boost_max + boost))
+
+
 def collective_efficacy(
     mean_trust: np.ndarray, watch_coverage: np.ndarray, base_participation: float
 ) -> np.ndarray:

@@ -52,7 +52,7 @@ EVENT_COLUMNS = [
 ]
 HISTORY_DAYS = 30  # days of per-place crime kept for hot spots and meetings
 RECENT_DAYS = 14  # "recent crime" shown on maps (near-repeat window)
-MOTIVATION_SD = 0.5  # log-normal spread of offender motivation; assumption
+MOTIVATION_SD = 0.3  # log-normal spread of offender motivation; assumption
 
 
 @lru_cache(maxsize=8)
@@ -350,7 +350,7 @@ class CommunityModel(mesa.Model):
         deg = np.diff(adj.indptr)[cur]
         c1 = adj.indices[adj.indptr[cur] + (draws[1, out] * deg).astype(np.int64)]
         c2 = adj.indices[adj.indptr[cur] + (draws[2, out] * deg).astype(np.int64)]
-        attract = city.base_attractiveness * (1.0 + self.boost)
+        attract = dynamics.attractiveness(city.base_attractiveness, self.boost, self.config.places.boost_max)
         nxt = np.where(attract[c2] > attract[c1], c2, c1)  # drawn towards attractive targets
         jump = (draws[5, out] * city.n_places).astype(np.int64)  # a known place further away
         nxt = np.where(draws[3, out] < o.exploration, jump, nxt)

@@ -90,7 +90,7 @@ class CityConfig:
         _check_range(p, "max_places", self.max_places, 9, 20_000)
         if self.kind == "graphml" and not self.graphml:
             raise ConfigError(
-                "city.graphml", self.graphml, "a GraphML path is required when kind=graphml"
+                "city.graphml", self.graphml, "must be the path of a GraphML file when kind=graphml"
             )
 
 
@@ -138,9 +138,7 @@ class PopulationParams:
     cross_neighborhood_ties: float = 0.15  # share of ties outside the neighbourhood; assumption
     homophily: float = 0.7  # share of local ties within one's own group; McPherson et al. 2001 (strong homophily)
     initial_fear: float = 0.25  # 0-1; assumption
-    offenders_per_1000: float = (
-        12.0  # active offenders per 1,000 residents; assumption (see docs/model.md)
-    )
+    offenders_per_1000: float = 20.0  # active offenders per 1,000 residents; assumption (see docs/model.md)
     youth_offender_share: float = 0.35  # under-21 share of offenders; FBI UCR 2019 arrests, approx.
     officers_per_1000: float = 2.4  # sworn officers; FBI UCR 2019 cities: 2.4 per 1,000 inhabitants
 
@@ -174,9 +172,9 @@ class OffendingParams:
     # Calibrated (assumption) so the default city has ~150 victimisations per
     # 1,000 residents a year, an urban high-crime level (NCVS 2022: property crime
     # 102 per 1,000 households, violent 23.5 per 1,000 persons, higher in cities).
-    rate_burglary: float = 0.035
-    rate_robbery: float = 0.020
-    rate_vandalism: float = 0.030
+    rate_burglary: float = 0.024
+    rate_robbery: float = 0.0145
+    rate_vandalism: float = 0.022
     out_prob_day: float = 0.15  # chance an offender is out in a daytime hour; assumption
     out_prob_night: float = 0.35  # 18-02 h; assumption (crime peaks in the evening, UCR)
     awareness_radius_m: float = 1500.0  # places known around home; Bernasco 2010: most trips < 2 km
@@ -184,11 +182,11 @@ class OffendingParams:
     guardian_weight: float = (
         0.20  # deterrence per resident present; assumption (Cohen & Felson 1979)
     )
-    watch_vigilance: float = 1.5  # extra guardian weight of a watch member; assumption
+    watch_vigilance: float = 1.0  # extra guardian weight of a watch member; assumption
     officer_here: float = 2.5  # deterrence of an officer at the place; assumption
     officer_nearby: float = 0.6  # an officer at an adjacent place; assumption
     volunteer_weight: float = 1.0  # a volunteer patroller at the place; assumption
-    signage_weight: float = 0.75  # deterrence per unit of watch coverage (signs, visible watch); calibrated to Bennett et al. 2008
+    signage_weight: float = 0.45  # deterrence per unit of watch coverage (signs, visible watch); calibrated to Bennett et al. 2008
     perceived_risk_weight: float = 1.5  # per unit of the offender's perceived risk; assumption
     youth_vandalism_only: bool = (
         True  # vandalism/anti-social behaviour is done by youth; assumption
@@ -207,17 +205,17 @@ class OffendingParams:
 class PlaceParams:
     """Near-repeat attractiveness of places (Short et al. 2008; Johnson et al. 2007)."""
 
-    boost_self: float = 2.0  # attractiveness boost at a victimised place (x base); calibrated to Johnson et al. 2007
-    boost_neighbors: float = 0.8  # boost at adjacent places; calibrated to Johnson et al. 2007
+    boost_self: float = 0.8  # attractiveness boost at a victimised place (x base); calibrated to Johnson et al. 2007
+    boost_neighbors: float = 0.3  # boost at adjacent places; calibrated to Johnson et al. 2007
     boost_decay_days: float = 10.0  # e-folding time; Johnson et al. 2007: elevated for ~2 weeks
-    attractiveness_sd: float = (
-        0.5  # log-normal spread of base attractiveness; assumption (Weisburd 2015 concentration)
-    )
+    boost_max: float = 2.0  # most a boost can add (x base): repeat risk saturates; assumption (Short et al. 2008)
+    attractiveness_sd: float = 0.7  # log-normal spread of base attractiveness; assumption (Weisburd 2015 concentration)
 
     def __post_init__(self) -> None:
         _check_range("places", "boost_self", self.boost_self, 0, 50)
         _check_range("places", "boost_neighbors", self.boost_neighbors, 0, 50)
         _check_range("places", "boost_decay_days", self.boost_decay_days, 0.1, 365)
+        _check_range("places", "boost_max", self.boost_max, 0.01, 100)
         _check_range("places", "attractiveness_sd", self.attractiveness_sd, 0, 3)
 
 
@@ -225,7 +223,7 @@ class PlaceParams:
 class ReportingParams:
     """Witnessing, reporting, dispatch and arrest."""
 
-    base_logit: float = -2.2  # calibrated: ~40% of crimes reported (NCVS 2022)
+    base_logit: float = -2.4  # calibrated: ~40% of crimes reported (NCVS 2022)
     trust_weight: float = (
         2.2  # logit per unit trust; assumption (Tyler 2006: legitimacy -> cooperation)
     )
@@ -291,8 +289,8 @@ class TrustParams:
     neighborhood_crime_fear: float = (
         0.002  # fear per crime in one's neighbourhood that day; assumption
     )
-    contagion_per_day: float = 0.03  # pull towards ties' mean trust; assumption
-    anchor_per_day: float = 0.02  # pull towards the group baseline (lived experience, history); assumption
+    contagion_per_day: float = 0.02  # pull towards ties' mean trust; assumption
+    anchor_per_day: float = 0.01  # pull towards the group baseline (lived experience, history); assumption
     contacts_per_officer_hour: float = (
         0.12  # random/hotspot patrol; calibrated to BJS PPCS 2018 (~24%/yr with contact)
     )

@@ -1,0 +1,103 @@
+import networkx as nx
+import numpy as np
+import pytest
+
+from commsim.city import LAND_USES, build_city, load_graphml, write_graphml
+from commsim.params import CityConfig, ConfigError
+
+
+@pytest.mark.parametrize("kind", ["neighborhoods", "grid", "organic"])
+def test_generated_cities_are_connected_and_attributed(kind):
+    city = build_city(CityConfig(kind=kind, places=200, neighborhoods=4), np.random.default_rng(1))
+    assert nx.is_connected(city.graph)
+    assert city.n_places == 200
+    assert city.n_neighborhoods == 4
+    assert city.households.sum() > 0
+    assert (city.disadvantage >= 0).all() and (city.disadvantage <= 1).all()
+    # Street distances are symmetric, zero on the diagonal, finite everywhere.
+    assert np.isfinite(city.distance_m).all()
+    assert np.allclose(city.distance_m, city.distance_m.T)
+    assert (np.diag(city.distance_m) == 0).all()
+    for _, data in city.graph.nodes(data=True):
+        assert data["land_use"] in LAND_USES
+        assert len(data["pos"]) == 2
+
+
+def test_neighbourhoods_span_the_disadvantage_range():
+    cfg = CityConfig(disadvantage_min=0.1, disadvantage_max=0.8)
+    city = build_city(cfg, np.random.default_rng(0))
+    levels = sorted({round(float(d), 6) for d in city.disadvantage})
+    assert levels[0] == pytest.approx(0.1) and levels[-1] == pytest.approx(0.8)
+    assert len(levels) == cfg.neighborhoods
+
+
+def test_graphml_round_trip(tmp_path):
+    city = build_city(CityConfig(places=100, neighborhoods=3), np.random.default_rng(2))
+    path = tmp_path / "city.graphml"
+    write_graphml(city, path)
+    graph = load_graphml(path)
+    assert graph.number_of_nodes() == 100
+    assert graph.number_of_edges() == city.graph.number_of_edges()
+
+
+def _write(tmp_path, graph):
+    path = tmp_path / "g.graphml"
+    nx.write_graphml(graph, path)
+    return path
+
+
+def _grid(n=3):
+    g = nx.grid_2d_graph(n, n)
+    g = nx.convert_node_labels_to_integers(g, label_attribute="rc")
+    for i, d in g.nodes(data=True):
+        d["x"], d["y"] = float(d["rc"][0] * 100), float(d["rc"][1] * 100)
+        del d["rc"]
+    return g
+
+
+def test_graphml_missing_attributes_get_documented_defaults(tmp_path):
+    graph = load_graphml(_write(tmp_path, _grid()))
+    data = graph.nodes["0"]
+    assert data["households"] == 3 and data["land_use"] == "residential" and data["neighborhood"] == 0
+    assert all(d["length"] == pytest.approx(100.0) for *_, d in graph.edges(data=True))
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda g: g.remove_nodes_from(list(g.nodes)), "empty"),
+        (lambda g: g.add_node(99, x=0.0, y=0.0), "connected"),
+        (lambda g: [d.pop("x") for _, d in g.nodes(data=True)], "'x' and 'y'"),
+        (lambda g: g.nodes[0].update(land_use="lava"), "land_use"),
+    ],
+)
+def test_bad_graphml_is_refused_clearly(tmp_path, mutate, message):
+    g = _grid()
+    mutate(g)
+    with pytest.raises(ConfigError, match=message):
+        load_graphml(_write(tmp_path, g))
+
+
+def test_graphml_too_large_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="too large"):
+        load_graphml(_write(tmp_path, _grid(5)), max_places=20)
+
+
+def test_graphml_missing_file_and_garbage(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_graphml(tmp_path / "nope.graphml")
+    bad = tmp_path / "bad.graphml"
+    bad.write_text("this is not xml")
+    with pytest.raises(ConfigError, match="not readable"):
+        load_graphml(bad)
+
+
+def test_run_on_user_graphml(tmp_path):
+    from commsim import load_config, run
+
+    city = build_city(CityConfig(places=150, neighborhoods=3), np.random.default_rng(3))
+    path = tmp_path / "streets.graphml"
+    write_graphml(city, path)
+    cfg = load_config(["city=graphml", f"city.graphml={path}", "city.residents=400", "days=10", "warmup_days=2"])
+    result = run(cfg, seed=0)
+    assert result.counts["places"] == 150

@@ -1,0 +1,55 @@
+import json
+
+import pandas as pd
+import pytest
+
+from commsim import io
+
+
+def test_write_is_atomic_and_manifest_last(small_run, tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    calls = []
+    original = io.write_parquet
+
+    def failing(path, frame):
+        calls.append(path.name)
+        if path.name == "events.parquet":
+            raise OSError("disk full")
+        original(path, frame)
+
+    monkeypatch.setattr(io, "write_parquet", failing)
+    with pytest.raises(OSError):
+        small_run.write(out)
+    assert not io.is_complete(out)
+    assert json.loads((out / "manifest.json").read_text())["status"] == "running"
+    assert not list(out.glob("*.tmp"))  # no half-written files left behind
+
+
+def test_written_run_reads_back(small_run, tmp_path):
+    out = small_run.write(tmp_path / "run")
+    assert io.is_complete(out)
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    pd.testing.assert_frame_equal(ts, small_run.timeseries, check_dtype=False)
+    ev = pd.read_parquet(out / "events.parquet")
+    assert len(ev) == len(small_run.events)
+    assert json.loads((out / "summary.json").read_text()) == pytest.approx(small_run.summary)
+
+
+def test_summary_has_every_design_outcome(small_run):
+    keys = {
+        "crimes", "crimes_reported", "reporting_rate", "arrests", "clearance_rate", "response_time_median_min",
+        "trust_mean", "trust_gap", "fear_mean", "victimization_rate", "crime_concentration_top5",
+        "active_offenders", "watch_participation", "cost_usd",
+    }  # fmt: skip
+    assert keys <= set(small_run.summary)
+    for g in ("majority", "minority", "newcomer"):
+        assert f"trust_mean_{g}" in small_run.summary and f"victimization_rate_{g}" in small_run.summary
+
+
+def test_summary_counts_match_events(small_run):
+    ev, s = small_run.events, small_run.summary
+    assert s["crimes"] == len(ev)
+    assert s["crimes_reported"] == ev["reported"].sum()
+    assert s["arrests"] == ev["arrested"].sum()
+    assert sum(s[f"crimes_{t}"] for t in ("burglary", "robbery", "vandalism")) == s["crimes"]
+    assert s["crimes"] == small_run.timeseries["crimes"].sum()
