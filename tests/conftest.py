@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+
 from runs import SHORT, cached_run
 
 logging.getLogger("MESA").setLevel(logging.WARNING)

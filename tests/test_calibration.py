@@ -18,7 +18,9 @@ def year_runs():
     """One default-city year per seed, without and with 30% watch in half the city."""
     jobs = [([*WATCH, f"policy.watch_coverage={c}"], s) for s in SEEDS for c in (0.0, 0.3)]
     results = run_many(jobs)
-    return {(s, c): results[2 * i + j] for i, s in enumerate(SEEDS) for j, c in enumerate((0.0, 0.3))}
+    return {
+        (s, c): results[2 * i + j] for i, s in enumerate(SEEDS) for j, c in enumerate((0.0, 0.3))
+    }
 
 
 def test_reporting_rate_within_ncvs_range(year_runs):
@@ -31,7 +33,9 @@ def test_near_repeat_burglary_risk_at_least_doubles(year_runs):
     # Johnson et al. 2007: risk elevated near a burglary for at least two weeks.
     cfg = load_config([])
     city = _cached_city(cfg.city, cfg.places.attractiveness_sd)
-    ratios = [near_repeat_ratio(year_runs[(s, 0.0)].events, city.adjacency, cfg.days) for s in SEEDS]
+    ratios = [
+        near_repeat_ratio(year_runs[(s, 0.0)].events, city.adjacency, cfg.days) for s in SEEDS
+    ]
     assert min(ratios) >= 2.0, ratios
 
 
@@ -48,5 +52,7 @@ def test_bad_contact_weighs_four_times_a_good_one():
     assert cfg.trust.asymmetry == 4.0  # Skogan 2006 found 4-14x
     from commsim import dynamics
 
-    after = dynamics.contact_trust(np.array([0.5, 0.5]), np.array([True, False]), cfg.trust.good_contact, 4.0)
+    after = dynamics.contact_trust(
+        np.array([0.5, 0.5]), np.array([True, False]), cfg.trust.good_contact, 4.0
+    )
     assert (0.5 - after[1]) == pytest.approx(4 * (after[0] - 0.5))

@@ -49,7 +49,7 @@ def _write(tmp_path, graph):
 def _grid(n=3):
     g = nx.grid_2d_graph(n, n)
     g = nx.convert_node_labels_to_integers(g, label_attribute="rc")
-    for i, d in g.nodes(data=True):
+    for _i, d in g.nodes(data=True):
         d["x"], d["y"] = float(d["rc"][0] * 100), float(d["rc"][1] * 100)
         del d["rc"]
     return g
@@ -58,7 +58,9 @@ def _grid(n=3):
 def test_graphml_missing_attributes_get_documented_defaults(tmp_path):
     graph = load_graphml(_write(tmp_path, _grid()))
     data = graph.nodes["0"]
-    assert data["households"] == 3 and data["land_use"] == "residential" and data["neighborhood"] == 0
+    assert (
+        data["households"] == 3 and data["land_use"] == "residential" and data["neighborhood"] == 0
+    )
     assert all(d["length"] == pytest.approx(100.0) for *_, d in graph.edges(data=True))
 
 
@@ -98,6 +100,8 @@ def test_run_on_user_graphml(tmp_path):
     city = build_city(CityConfig(places=150, neighborhoods=3), np.random.default_rng(3))
     path = tmp_path / "streets.graphml"
     write_graphml(city, path)
-    cfg = load_config(["city=graphml", f"city.graphml={path}", "city.residents=400", "days=10", "warmup_days=2"])
+    cfg = load_config(
+        ["city=graphml", f"city.graphml={path}", "city.residents=400", "days=10", "warmup_days=2"]
+    )
     result = run(cfg, seed=0)
     assert result.counts["places"] == 150

@@ -15,7 +15,11 @@ SMALL = ["city=small", "days=20", "warmup_days=5"]
 
 def commsim(*args, cwd=None):
     return subprocess.run(
-        [sys.executable, "-m", "commsim.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+        [sys.executable, "-m", "commsim.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
     )
 
 
@@ -58,7 +62,9 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, override, nee
 
 
 def test_bad_value_inside_a_sweep_is_caught_before_any_job(tmp_path):
-    proc = commsim("run", "-m", *SMALL, "policy.watch_coverage=0.2,1.5", f"hydra.sweep.dir={tmp_path / 's'}")
+    proc = commsim(
+        "run", "-m", *SMALL, "policy.watch_coverage=0.2,1.5", f"hydra.sweep.dir={tmp_path / 's'}"
+    )
     assert proc.returncode == 2
     assert "policy.watch_coverage=1.5" in proc.stderr
     assert not (tmp_path / "s").exists()
@@ -66,7 +72,9 @@ def test_bad_value_inside_a_sweep_is_caught_before_any_job(tmp_path):
 
 def test_funding_too_small_fails_clearly_and_marks_nothing_complete(tmp_path):
     out = tmp_path / "run"
-    proc = commsim("run", *SMALL, "policy.meetings_per_month=4", "policy.funding=10", f"hydra.run.dir={out}")
+    proc = commsim(
+        "run", *SMALL, "policy.meetings_per_month=4", "policy.funding=10", f"hydra.run.dir={out}"
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "policy.funding" in proc.stderr
     assert json.loads((out / "manifest.json").read_text())["status"] == "failed"
@@ -74,7 +82,14 @@ def test_funding_too_small_fails_clearly_and_marks_nothing_complete(tmp_path):
 
 def test_multirun_sweeps_and_resumes(tmp_path):
     sweep = tmp_path / "sweep"
-    args = ["run", "-m", *SMALL, "policy.watch_coverage=0,0.5", "seed=0,1", f"hydra.sweep.dir={sweep}"]
+    args = [
+        "run",
+        "-m",
+        *SMALL,
+        "policy.watch_coverage=0,0.5",
+        "seed=0,1",
+        f"hydra.sweep.dir={sweep}",
+    ]
     first = commsim(*args)
     assert first.returncode == 0, first.stderr
     runs = sorted(p for p in sweep.iterdir() if (p / "manifest.json").exists())
@@ -101,15 +116,8 @@ def test_help_and_version():
 def test_installed_wheel_finds_its_configs(tmp_path):
     """A wheel ships conf/ inside the package, so commsim runs outside the checkout."""
     root = Path(__file__).resolve().parents[1]
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(root)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    if built.returncode != 0 and "hatchling" in built.stderr:
-        built = subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(root)],
-            capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+    pip_wheel = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path)]
+    built = subprocess.run([*pip_wheel, str(root)], capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr
     wheel = next(tmp_path.glob("commsim-*.whl"))
     import zipfile
@@ -122,7 +130,8 @@ def test_installed_wheel_finds_its_configs(tmp_path):
     code = (
         "import commsim, commsim.config as c; "
         "assert 'site' in commsim.__file__, commsim.__file__; "
-        "print(c.config_dir()); cfg = commsim.load_config(['city=small','days=3','warmup_days=1']); "
+        "print(c.config_dir()); "
+        "cfg = commsim.load_config(['city=small', 'days=3', 'warmup_days=1']); "
         "print(commsim.run(cfg).summary['trust_mean'])"
     )
     proc = subprocess.run(

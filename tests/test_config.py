@@ -14,7 +14,7 @@ def test_config_dir_found():
 def test_every_city_option_composes(city):
     overrides = [f"city={city}"]
     if city == "graphml":
-        with pytest.raises(ConfigError, match="city.graphml"):
+        with pytest.raises(ConfigError, match=r"city\.graphml"):
             load_config(overrides)
         return
     cfg = load_config(overrides)
@@ -45,7 +45,10 @@ def test_overrides_apply():
         ("policy=nonsense", "policy='nonsense': must be one of"),
         ("days=abc", "days='abc': must be an integer"),
         ("policy.patrol_strategy=teleport", "policy.patrol_strategy='teleport': must be one of"),
-        ("population.groups.minority.baseline_trust=2", "population.groups.minority.baseline_trust=2"),
+        (
+            "population.groups.minority.baseline_trust=2",
+            "population.groups.minority.baseline_trust=2",
+        ),
     ],
 )
 def test_bad_overrides_give_one_clear_line(override, expected):

@@ -5,7 +5,13 @@ import hashlib
 from commsim import load_config, run
 from commsim.runner import run_many
 
-OVERRIDES = ["city=small", "days=30", "warmup_days=5", "policy.watch_coverage=0.3", "policy.meetings_per_month=2"]
+OVERRIDES = [
+    "city=small",
+    "days=30",
+    "warmup_days=5",
+    "policy.watch_coverage=0.3",
+    "policy.meetings_per_month=2",
+]
 
 
 def _digest(path):

@@ -25,7 +25,14 @@ def _deter(**kw):
 
 @pytest.mark.parametrize(
     "guardian",
-    ["residents_present", "watch_present", "officers_here", "officers_nearby", "volunteers_here", "watch_coverage"],
+    [
+        "residents_present",
+        "watch_present",
+        "officers_here",
+        "officers_nearby",
+        "volunteers_here",
+        "watch_coverage",
+    ],
 )
 def test_every_guardian_deters(guardian):
     assert _deter() == 1.0
@@ -44,15 +51,22 @@ def test_burglary_needs_empty_homes():
 
 def test_robbery_needs_someone_present():
     assert dynamics.robbery_opportunity(np.array([0.0]))[0] == 0.0
-    assert dynamics.robbery_opportunity(np.array([3.0]))[0] > dynamics.robbery_opportunity(np.array([1.0]))[0]
+    assert (
+        dynamics.robbery_opportunity(np.array([3.0]))[0]
+        > dynamics.robbery_opportunity(np.array([1.0]))[0]
+    )
 
 
 def test_offence_probabilities_bounded_and_follow_hours():
     opp = {k: np.ones(3) for k in ("burglary", "robbery", "vandalism")}
     p = dynamics.offence_probabilities(21, np.full(3, 50.0), np.ones(3), np.ones(3), opp, OP)
     assert (p.sum(axis=1) <= 0.95 + 1e-12).all()
-    noon = dynamics.offence_probabilities(12, np.ones(1), np.ones(1), np.ones(1), {k: v[:1] for k, v in opp.items()}, OP)
-    night = dynamics.offence_probabilities(21, np.ones(1), np.ones(1), np.ones(1), {k: v[:1] for k, v in opp.items()}, OP)
+    noon = dynamics.offence_probabilities(
+        12, np.ones(1), np.ones(1), np.ones(1), {k: v[:1] for k, v in opp.items()}, OP
+    )
+    night = dynamics.offence_probabilities(
+        21, np.ones(1), np.ones(1), np.ones(1), {k: v[:1] for k, v in opp.items()}, OP
+    )
     assert noon[0, 0] > night[0, 0]  # burglary by day
     assert night[0, 1] > noon[0, 1]  # robbery by night
 
@@ -90,7 +104,9 @@ def test_contagion_moves_towards_ties_mean_and_baseline():
     out = dynamics.contagion(trust, ties, np.array([True, True]), np.array([0.5, 0.5]), 0.1, 0.0)
     assert out[0] > 0.2 and out[1] < 0.8
     assert out.mean() == pytest.approx(0.5)  # symmetric ties conserve the mean
-    lonely = dynamics.contagion(trust, ties, np.array([False, False]), np.array([0.5, 0.5]), 0.1, 0.1)
+    lonely = dynamics.contagion(
+        trust, ties, np.array([False, False]), np.array([0.5, 0.5]), 0.1, 0.1
+    )
     assert lonely[0] == pytest.approx(0.2 + 0.1 * 0.3)
 
 
@@ -103,12 +119,12 @@ def test_arrest_chance_falls_with_response_time_and_rises_with_witnesses_and_int
 
 
 def test_response_time_app_is_faster_and_queue_slower():
-    assert dynamics.response_minutes(1000, RP, via_app=True, officer_free=True) < dynamics.response_minutes(
-        1000, RP, via_app=False, officer_free=True
-    )
-    assert dynamics.response_minutes(1000, RP, via_app=False, officer_free=False) > dynamics.response_minutes(
-        1000, RP, via_app=False, officer_free=True
-    )
+    assert dynamics.response_minutes(
+        1000, RP, via_app=True, officer_free=True
+    ) < dynamics.response_minutes(1000, RP, via_app=False, officer_free=True)
+    assert dynamics.response_minutes(
+        1000, RP, via_app=False, officer_free=False
+    ) > dynamics.response_minutes(1000, RP, via_app=False, officer_free=True)
 
 
 def test_near_repeat_boost_spreads_to_neighbours():

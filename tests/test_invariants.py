@@ -25,13 +25,21 @@ levers = st.fixed_dictionaries(
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(levers=levers, seed=st.integers(0, 10_000))
 def test_outputs_stay_valid_for_any_levers(levers, seed):
-    overrides = ["city=small", "days=15", "warmup_days=3"] + [f"policy.{k}={v}" for k, v in levers.items()]
+    overrides = ["city=small", "days=15", "warmup_days=3"] + [
+        f"policy.{k}={v}" for k, v in levers.items()
+    ]
     result = run(load_config(overrides), seed=seed)
     ts, ev, s = result.timeseries, result.events, result.summary
     numeric = ts.select_dtypes("number").to_numpy()
     assert np.isfinite(numeric).all()
     assert (numeric >= 0).all()
-    for key in ("trust_mean", "fear_mean", "reporting_rate", "clearance_rate", "watch_participation"):
+    for key in (
+        "trust_mean",
+        "fear_mean",
+        "reporting_rate",
+        "clearance_rate",
+        "watch_participation",
+    ):
         assert ((ts[key] >= 0) & (ts[key] <= 1)).all(), key
     assert all(np.isfinite(v) and v >= 0 for v in s.values())
     assert 0 <= s["trust_mean"] <= 1 and 0 <= s["reporting_rate"] <= 1

@@ -5,7 +5,6 @@ import pytest
 
 from commsim import CommunityModel, load_config, run
 from commsim.population import ACTIVE
-
 from runs import cached_run
 
 SEEDS = (0, 1, 2)
@@ -23,7 +22,12 @@ def test_more_watch_coverage_fewer_crimes_in_covered_neighbourhoods():
 
     def covered_crimes(cov):
         return sum(
-            int(cached_run((*base, f"policy.watch_coverage={cov}"), s).events["neighborhood"].isin(covered).sum())
+            int(
+                cached_run((*base, f"policy.watch_coverage={cov}"), s)
+                .events["neighborhood"]
+                .isin(covered)
+                .sum()
+            )
             for s in SEEDS
         )
 
@@ -40,7 +44,9 @@ def test_trained_officers_raise_trust():
 
 
 def test_reporting_app_raises_reporting():
-    assert _total((*MID, "policy.app_adoption=1.0"), "reporting_rate") > _total(MID, "reporting_rate")
+    assert _total((*MID, "policy.app_adoption=1.0"), "reporting_rate") > _total(
+        MID, "reporting_rate"
+    )
 
 
 def test_app_reaches_only_smartphone_owners():
@@ -64,7 +70,11 @@ def test_app_users_report_more_than_others_in_the_same_model():
 def test_misconduct_shock_lowers_trust_and_reporting():
     # A city-wide incident of twice the default size, so its effect on reporting
     # stands clear of the noise of three seeds.
-    shock = (*MID, "policy.shocks=[{day:0,kind:misconduct,group:null}]", "trust.misconduct_drop=0.3")
+    shock = (
+        *MID,
+        "policy.shocks=[{day:0,kind:misconduct,group:null}]",
+        "trust.misconduct_drop=0.3",
+    )
     assert _total(shock, "trust_mean") < _total(MID, "trust_mean")
     assert _total(shock, "trust_mean_minority") < _total(MID, "trust_mean_minority")
     assert _total(shock, "reporting_rate") < _total(MID, "reporting_rate")
@@ -78,9 +88,15 @@ def test_targeted_misconduct_lowers_the_touched_groups_trust_most():
 
 def test_shock_hits_the_touched_group_hardest():
     model = CommunityModel(city="small", seed=1)
-    before = {g: model.residents.trust[model.residents.group == i].mean() for i, g in enumerate(model.groups)}
+    before = {
+        g: model.residents.trust[model.residents.group == i].mean()
+        for i, g in enumerate(model.groups)
+    }
     model.apply_shock("misconduct", "minority")
-    after = {g: model.residents.trust[model.residents.group == i].mean() for i, g in enumerate(model.groups)}
+    after = {
+        g: model.residents.trust[model.residents.group == i].mean()
+        for i, g in enumerate(model.groups)
+    }
     drops = {g: before[g] - after[g] for g in before}
     assert drops["minority"] > drops["majority"] > 0
 
@@ -97,14 +113,16 @@ def test_funding_below_programme_cost_is_a_clear_error():
     from commsim import ConfigError
 
     cfg = load_config(["city=small", "policy.meetings_per_month=4", "policy.funding=1000"])
-    with pytest.raises(ConfigError, match="policy.funding"):
+    with pytest.raises(ConfigError, match=r"policy\.funding"):
         CommunityModel(cfg)
 
 
 def test_meetings_raise_trust_and_give_police_problem_places():
     meet = (*MID, "policy.meetings_per_month=2")
     assert _total(meet, "trust_mean") > _total(MID, "trust_mean")
-    model = CommunityModel(load_config(["days=40", "warmup_days=20", "policy.meetings_per_month=4"]), seed=0)
+    model = CommunityModel(
+        load_config(["days=40", "warmup_days=20", "policy.meetings_per_month=4"]), seed=0
+    )
     model.run_days(40)
     assert (model.intel_until > model.tick).any()
     assert cached_run(meet, 0).summary["cost_usd"] == pytest.approx(2 * 4 * 6 * 1500, rel=0.35)
@@ -123,7 +141,9 @@ def test_campaign_raises_reporting_and_hardens_homes():
 
 def test_hotspot_patrol_puts_officers_at_hot_spots():
     def share_at_hotspots(strategy):
-        model = CommunityModel(load_config(["days=30", "warmup_days=30", f"policy.patrol_strategy={strategy}"]), seed=0)
+        model = CommunityModel(
+            load_config(["days=30", "warmup_days=30", f"policy.patrol_strategy={strategy}"]), seed=0
+        )
         hits = total = 0
         for _ in range(model.total_ticks):
             model.step()
@@ -137,7 +157,9 @@ def test_hotspot_patrol_puts_officers_at_hot_spots():
 
 
 def test_community_beats_keep_officers_in_their_neighbourhood():
-    model = CommunityModel(load_config(["days=5", "warmup_days=0", "policy.patrol_strategy=community"]), seed=0)
+    model = CommunityModel(
+        load_config(["days=5", "warmup_days=0", "policy.patrol_strategy=community"]), seed=0
+    )
     model.run_days(2)
     off = model.officers
     duty = model.on_duty_mask() & (off.busy_until <= model.tick)
@@ -146,7 +168,14 @@ def test_community_beats_keep_officers_in_their_neighbourhood():
 
 def test_volunteers_patrol_in_the_evening_only():
     model = CommunityModel(
-        load_config(["city=small", "warmup_days=0", "policy.volunteer_patrollers=40", "policy.patrol_hours_per_week=28"]),
+        load_config(
+            [
+                "city=small",
+                "warmup_days=0",
+                "policy.volunteer_patrollers=40",
+                "policy.patrol_hours_per_week=28",
+            ]
+        ),
         seed=0,
     )
     seen = {}

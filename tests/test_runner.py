@@ -37,13 +37,17 @@ def test_written_run_reads_back(small_run, tmp_path):
 
 def test_summary_has_every_design_outcome(small_run):
     keys = {
-        "crimes", "crimes_reported", "reporting_rate", "arrests", "clearance_rate", "response_time_median_min",
+        "crimes", "crimes_reported", "reporting_rate", "arrests", "clearance_rate",
+        "response_time_median_min",
         "trust_mean", "trust_gap", "fear_mean", "victimization_rate", "crime_concentration_top5",
         "active_offenders", "watch_participation", "cost_usd",
     }  # fmt: skip
     assert keys <= set(small_run.summary)
     for g in ("majority", "minority", "newcomer"):
-        assert f"trust_mean_{g}" in small_run.summary and f"victimization_rate_{g}" in small_run.summary
+        assert (
+            f"trust_mean_{g}" in small_run.summary
+            and f"victimization_rate_{g}" in small_run.summary
+        )
 
 
 def test_summary_counts_match_events(small_run):

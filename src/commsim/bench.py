@@ -41,7 +41,12 @@ def time_epstein(steps: int = EPSTEIN_STEPS, seed: int = 1) -> dict[str, float]:
     for _ in range(steps):
         model.step()
     seconds = time.perf_counter() - start
-    return {"agents": agents, "steps": steps, "seconds": seconds, "agent_steps_per_s": agents * steps / seconds}
+    return {
+        "agents": agents,
+        "steps": steps,
+        "seconds": seconds,
+        "agent_steps_per_s": agents * steps / seconds,
+    }
 
 
 def time_commsim(overrides: list[str], seed: int = 0) -> dict[str, float]:
@@ -54,7 +59,7 @@ def time_commsim(overrides: list[str], seed: int = 0) -> dict[str, float]:
     build_start = time.perf_counter()
     model = CommunityModel(config, seed=seed)
     build = time.perf_counter() - build_start
-    agents = len(model.residents) + int(round(model.base_pool.sum())) + len(model.officers)
+    agents = len(model.residents) + round(model.base_pool.sum()) + len(model.officers)
     ticks = model.total_ticks
     start = time.perf_counter()
     for _ in range(ticks):
@@ -87,15 +92,23 @@ def main(argv: list[str]) -> int:
     """``commsim bench [--json] [--quick] [--no-scaling]``."""
     parser = argparse.ArgumentParser(prog="commsim bench", description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--quick", action="store_true", help="shorter runs (60 days) for a fast check")
-    parser.add_argument("--no-scaling", action="store_true", help="skip the 5,000/100,000-resident points")
+    parser.add_argument(
+        "--quick", action="store_true", help="shorter runs (60 days) for a fast check"
+    )
+    parser.add_argument(
+        "--no-scaling", action="store_true", help="skip the 5,000/100,000-resident points"
+    )
     args = parser.parse_args(argv)
     horizon = ["days=60", "warmup_days=10"] if args.quick else []
     say = (lambda *_: None) if args.json else (lambda msg: print(msg, file=sys.stderr, flush=True))
 
     say(f"Mesa Epstein civil violence (40x40, {EPSTEIN_STEPS} steps)...")
     epstein = time_epstein()
-    say("commsim default city (one year after warm-up)..." if not args.quick else "commsim default city (60 days)...")
+    say(
+        "commsim default city (one year after warm-up)..."
+        if not args.quick
+        else "commsim default city (60 days)..."
+    )
     default = time_commsim(horizon)
     result: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
@@ -123,10 +136,10 @@ def format_report(r: dict[str, Any]) -> str:
     """Human-readable benchmark table."""
     e, d = r["epstein"], r["commsim_default"]
     lines = [
-        f"Mesa Epstein example : {e['agents']:>7,} agents x {e['steps']} steps in {e['seconds']:.2f} s "
-        f"= {e['agent_steps_per_s']:>12,.0f} agent-steps/s",
-        f"commsim default city : {d['agents']:>7,} agents x {d['ticks']:,} ticks in {d['seconds']:.2f} s "
-        f"= {d['agent_ticks_per_s']:>12,.0f} agent-ticks/s",
+        f"Mesa Epstein example : {e['agents']:>7,} agents x {e['steps']} steps "
+        f"in {e['seconds']:.2f} s = {e['agent_steps_per_s']:>12,.0f} agent-steps/s",
+        f"commsim default city : {d['agents']:>7,} agents x {d['ticks']:,} ticks "
+        f"in {d['seconds']:.2f} s = {d['agent_ticks_per_s']:>12,.0f} agent-ticks/s",
         f"ratio                : {r['ratio']:.0f}x   (target >= 100x)",
     ]
     if "scaling" in r:
@@ -135,5 +148,7 @@ def format_report(r: dict[str, Any]) -> str:
                 f"{int(key):>7,} residents   : {s['us_per_agent_tick'] * 1000:.1f} ns/agent-tick, "
                 f"{s['seconds']:.1f} s for {s['ticks']:,} ticks, peak memory {s['peak_mb']:,.0f} MB"
             )
-        lines.append(f"growth 5k -> 100k    : {r['scaling_growth']:.2f}x per agent-tick   (target <= 1.5x)")
+        lines.append(
+            f"growth 5k -> 100k    : {r['scaling_growth']:.2f}x per agent-tick   (target <= 1.5x)"
+        )
     return "\n".join(lines)

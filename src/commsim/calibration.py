@@ -12,7 +12,11 @@ from scipy import sparse
 
 
 def near_repeat_ratio(
-    events: pd.DataFrame, adjacency: sparse.csr_matrix, days: int, window: int = 14, kind: str = "burglary"
+    events: pd.DataFrame,
+    adjacency: sparse.csr_matrix,
+    days: int,
+    window: int = 14,
+    kind: str = "burglary",
 ) -> float:
     """Risk after a crime at its place and graph neighbours, relative to the city's base rate.
 

@@ -20,7 +20,10 @@ EXIT_USAGE = 2
 SUBCOMMANDS = {
     "run": ("commsim.cli", "Run the model once, or a Hydra multirun sweep (-m)."),
     "compare": ("commsim.compare", "Compare named strategies with replicates and write a report."),
-    "report": ("commsim.report", "Aggregate a folder of runs (e.g. a multirun) into tables and plots."),
+    "report": (
+        "commsim.report",
+        "Aggregate a folder of runs (e.g. a multirun) into tables and plots.",
+    ),
     "bench": ("commsim.bench", "Benchmark against Mesa's Epstein example; memory and scaling."),
     "dashboard": ("commsim.dashboard", "Serve the workshop dashboard in the browser."),
     "animate": ("commsim.animate", "Write a GIF of a run's city map over time."),
@@ -55,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         extra = "dashboard" if command in ("dashboard", "animate") else "research"
-        return fail(f"'{command}' needs optional packages ({exc.name}); pip install 'commsim[{extra}]'", 1)
+        return fail(
+            f"'{command}' needs optional packages ({exc.name}); pip install 'commsim[{extra}]'", 1
+        )
     result = module.main(rest)
     return int(result or 0)
 
@@ -75,7 +80,10 @@ def _print_help() -> None:
 # ---------------------------------------------------------------- commsim run
 def run_command(args: list[str]) -> int:
     """``commsim run [hydra flags] [overrides]``: validate every override, then hand to Hydra."""
-    if any(a in ("--help", "-h", "--hydra-help", "--info", "--cfg", "-c", "--shell-completion") for a in args):
+    if any(
+        a in ("--help", "-h", "--hydra-help", "--info", "--cfg", "-c", "--shell-completion")
+        for a in args
+    ):
         return _hydra_main(args)
     overrides = [a for a in args if not a.startswith("-")]
     from commsim.params import ConfigError
@@ -109,7 +117,9 @@ def validate_overrides(overrides: list[str]) -> None:
             try:
                 values = list(ov.sweep_string_iterator())
             except Exception as exc:
-                raise ConfigError(ov.get_key_element(), text.split("=", 1)[-1], f"not a sweep ({exc})") from None
+                raise ConfigError(
+                    ov.get_key_element(), text.split("=", 1)[-1], f"not a sweep ({exc})"
+                ) from None
             sweeps.append((ov.get_key_element(), values))
         else:
             fixed.append(text)
@@ -138,7 +148,7 @@ def _hydra_main(args: list[str]) -> int:
     return 0
 
 
-def _task(cfg) -> None:  # noqa: ANN001 - Hydra passes a DictConfig
+def _task(cfg) -> None:
     """One Hydra job: skip if complete, else run and write the run directory."""
     from hydra.core.hydra_config import HydraConfig
     from omegaconf import OmegaConf
@@ -151,7 +161,10 @@ def _task(cfg) -> None:  # noqa: ANN001 - Hydra passes a DictConfig
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
-    in_sweep = OmegaConf.select(hc, "job.num", default=None) is not None and str(hc.mode) == "RunMode.MULTIRUN"
+    in_sweep = (
+        OmegaConf.select(hc, "job.num", default=None) is not None
+        and str(hc.mode) == "RunMode.MULTIRUN"
+    )
     overrides = list(hc.overrides.task)
     if io.is_complete(out):
         print(f"skip (already complete): {out}")
@@ -171,17 +184,24 @@ def _task(cfg) -> None:  # noqa: ANN001 - Hydra passes a DictConfig
             print(f"commsim: run failed ({message}): {out}", file=sys.stderr)
             return
         raise SystemExit(fail(message, EXIT_USAGE if isinstance(exc, ConfigError) else 1)) from None
-    print(format_summary(result.summary, result.config.policy.name, result.seed, result.wall_seconds, out))
+    print(
+        format_summary(
+            result.summary, result.config.policy.name, result.seed, result.wall_seconds, out
+        )
+    )
 
 
-def format_summary(summary: dict[str, float], strategy: str, seed: int, seconds: float, out: Path) -> str:
+def format_summary(
+    summary: dict[str, float], strategy: str, seed: int, seconds: float, out: Path
+) -> str:
     """A short, readable end-of-run summary."""
     s = summary
     lines = [
         f"commsim run: strategy={strategy} seed={seed} ({seconds:.1f} s)",
         f"  crimes (true)        {s['crimes']:>9.0f}   reported {s['crimes_reported']:.0f} "
         f"({100 * s['reporting_rate']:.0f}%)",
-        f"  arrests              {s['arrests']:>9.0f}   clearance {100 * s['clearance_rate']:.0f}% of recorded",
+        f"  arrests              {s['arrests']:>9.0f}   clearance "
+        f"{100 * s['clearance_rate']:.0f}% of recorded",
         f"  median response      {s['response_time_median_min']:>9.1f}   minutes",
         f"  trust in police      {s['trust_mean']:>9.3f}   gap between groups {s['trust_gap']:.3f}",
         f"  victimisation        {s['victimization_rate']:>9.1f}   per 1,000 residents per year",

@@ -17,7 +17,14 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from commsim.params import NO_VALUE, CityConfig, ConfigError, PolicyConfig, SimConfig, with_overrides
+from commsim.params import (
+    NO_VALUE,
+    CityConfig,
+    ConfigError,
+    PolicyConfig,
+    SimConfig,
+    with_overrides,
+)
 
 SCHEMA_NAME = "commsim_schema"
 
@@ -39,7 +46,7 @@ def options(group: str) -> list[str]:
 def _thaw(node: DictConfig) -> None:
     # Frozen dataclasses become read-only nodes; Hydra must merge YAML into them.
     OmegaConf.set_readonly(node, None)
-    for key in node.keys():
+    for key in node:
         child = node._get_node(key)
         OmegaConf.set_readonly(child, None)
         if isinstance(child, DictConfig):
@@ -176,7 +183,9 @@ def explain(exc: BaseException, prefix: str = "") -> ConfigError:
         parent = key.rsplit(".", 1)[0] if key and "." in key else ""
         allowed = _field_names(owner)
         where = f" under {parent}" if parent else ""
-        return ConfigError(key or bad, NO_VALUE, f"unknown key{where}; allowed: {', '.join(allowed)}")
+        return ConfigError(
+            key or bad, NO_VALUE, f"unknown key{where}; allowed: {', '.join(allowed)}"
+        )
     if m := _CONVERT.search(text):
         value, kind = m.groups()
         return ConfigError(key or "config", value, f"must be {_article(kind)} {kind.lower()}")

@@ -38,13 +38,15 @@ def deterrence(
     watch_coverage: np.ndarray,
     perceived_risk: np.ndarray,
     p: OffendingParams,
+    police_density: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Multiplier in (0, 1] on an offence's chance from guardianship and risk.
 
     Capable guardians (Cohen & Felson 1979): residents present, watch members
     (more vigilant), officers at or next to the place, volunteer patrollers;
-    watch signage; and the offender's own perceived risk. Each adds to a hazard
-    that discounts the attempt exponentially.
+    watch signage; the offender's own perceived risk; and the general deterrence
+    of police on patrol in the neighbourhood (officers per 100 places). Each adds
+    to a hazard that discounts the attempt exponentially.
     """
     hazard = (
         p.guardian_weight * (residents_present + p.watch_vigilance * watch_present)
@@ -53,6 +55,7 @@ def deterrence(
         + p.volunteer_weight * volunteers_here
         + p.signage_weight * watch_coverage
         + p.perceived_risk_weight * perceived_risk
+        + p.police_density_weight * police_density
     )
     return np.exp(-hazard)
 

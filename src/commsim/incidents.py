@@ -87,10 +87,7 @@ def _pick_victim(
     model: CommunityModel, kind: str, place: int, present: np.ndarray, rng: np.random.Generator
 ) -> int:
     """Burglary and vandalism hit a household living there; robbery someone present."""
-    if kind == "robbery":
-        pool = present
-    else:
-        pool = model.residents.at_home_place(place)
+    pool = present if kind == "robbery" else model.residents.at_home_place(place)
     return int(pool[rng.integers(len(pool))]) if len(pool) else -1
 
 

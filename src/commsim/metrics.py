@@ -177,5 +177,5 @@ def concentration_top(places: np.ndarray | list, n_places: int, share: float = 0
     if len(places) == 0:
         return 0.0
     counts = np.sort(np.bincount(places, minlength=n_places))[::-1]
-    top = max(1, int(round(share * n_places)))
+    top = max(1, round(share * n_places))
     return float(counts[:top].sum() / counts.sum())

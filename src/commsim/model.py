@@ -116,7 +116,7 @@ class CommunityModel(mesa.Model):
         n = len(self.residents)
         self.residents_per_household = n / max(city.households.sum(), 1)
         self.group_sizes = np.bincount(self.residents.group, minlength=len(self.groups))
-        self.n_base_officers = max(3, int(round(n * cfg.population.officers_per_1000 / 1000)))
+        self.n_base_officers = max(3, round(n * cfg.population.officers_per_1000 / 1000))
         self.nb_place_indptr, self.nb_places = _members_csr(city.neighborhood, city.n_neighborhoods)
         self.residents_at_home_place = np.bincount(self.residents.home, minlength=city.n_places)
         # Offender pool per neighbourhood: more where disadvantage is high and
@@ -158,17 +158,14 @@ class CommunityModel(mesa.Model):
         self.competency_group = -1
         self.officers_here = np.zeros(p)
         self.officers_near = np.zeros(p)
+        self.police_density_nb = np.zeros(self.city.n_neighborhoods)
         self.volunteers_here = np.zeros(p)
         self._counter = DayCounter(victims_by_group=np.zeros(len(self.groups)))
         self._rolling = RollingRates()
         self._today: dict[str, float] = {}
 
     def _build_policies(self) -> None:
-        pol = self.config.policy
-        self.officers = make_officers(
-            self.n_base_officers, 0, self.city, self.config.police.skill_mean, self.config.police.skill_sd,
-            self.streams["patrol"],
-        )  # fmt: skip
+        pol, police = self.config.policy, self.config.police
         self.policies: list[Policy] = build_programmes(pol)
         planned = sum(p.planned_cost_per_year(self) for p in self.policies)
         n_funded = 0
@@ -178,13 +175,18 @@ class CommunityModel(mesa.Model):
                 raise ConfigError(
                     "policy.funding",
                     pol.funding,
-                    f"must cover the chosen programmes (${planned:,.0f}/yr); raise it or set it to null",
+                    f"must cover the chosen programmes (${planned:,.0f}/yr); "
+                    "raise it or set it to null",
                 )
             n_funded = int(remainder // self.config.costs.officer_per_year)
         self.officers = make_officers(
-            self.n_base_officers, n_funded, self.city, self.config.police.skill_mean, self.config.police.skill_sd,
+            self.n_base_officers,
+            n_funded,
+            self.city,
+            police.skill_mean,
+            police.skill_sd,
             self.streams["patrol"],
-        )  # fmt: skip
+        )
         if n_funded:
             self.officers.active_from[self.n_base_officers :] = 2**62
             self.policies.append(
@@ -287,6 +289,7 @@ class CommunityModel(mesa.Model):
         strategy = self.patrol_strategy
         random_place = rng.integers(0, p, len(free))
         u = rng.random(len(free))
+        stops = free[:0]
         if strategy == "random" or len(free) == 0:
             off.place[free] = random_place
         else:
@@ -299,9 +302,27 @@ class CommunityModel(mesa.Model):
             beat = self._beat_places(off.beat[free], rng)
             at_hot = hotspot_team & (u < self.config.police.hotspot_time_share) & (hot >= 0)
             off.place[free] = np.where(at_hot, hot, np.where(hotspot_team, random_place, beat))
+            stops = free[at_hot]
         self.officers_here = np.bincount(off.place[duty], minlength=p).astype(float)
+        if strategy != "random" and len(stops):
+            self._hotspot_stops(stops, rng)
         self.officers_near = self.city.adjacency @ self.officers_here
+        nb = self.city.neighborhood
+        on_beat = np.bincount(nb[off.place[duty]], minlength=self.city.n_neighborhoods)
+        self.police_density_nb = 100.0 * on_beat / np.diff(self.nb_place_indptr)
         self._volunteer_patrol()
+
+    def _hotspot_stops(self, officers: np.ndarray, rng: np.random.Generator) -> None:
+        """Hot-spot officers make several short stops an hour (Koper 1995), each deterring less."""
+        pol = self.config.police
+        extra = self._hotspot_places(len(officers) * (pol.hotspot_stops_per_hour - 1), rng)
+        first = self.officers.place[officers]
+        self.officers_here -= (1.0 - pol.stop_presence) * np.bincount(
+            first, minlength=len(self.officers_here)
+        )
+        self.officers_here += pol.stop_presence * np.bincount(
+            extra, minlength=len(self.officers_here)
+        )
 
     def _hotspot_places(self, k: int, rng: np.random.Generator) -> np.ndarray:
         if len(self.hotspots) == 0:
@@ -350,7 +371,9 @@ class CommunityModel(mesa.Model):
         deg = np.diff(adj.indptr)[cur]
         c1 = adj.indices[adj.indptr[cur] + (draws[1, out] * deg).astype(np.int64)]
         c2 = adj.indices[adj.indptr[cur] + (draws[2, out] * deg).astype(np.int64)]
-        attract = dynamics.attractiveness(city.base_attractiveness, self.boost, self.config.places.boost_max)
+        attract = dynamics.attractiveness(
+            city.base_attractiveness, self.boost, self.config.places.boost_max
+        )
         nxt = np.where(attract[c2] > attract[c1], c2, c1)  # drawn towards attractive targets
         jump = (draws[5, out] * city.n_places).astype(np.int64)  # a known place further away
         nxt = np.where(draws[3, out] < o.exploration, jump, nxt)
@@ -372,6 +395,7 @@ class CommunityModel(mesa.Model):
             self.watch_coverage_nb[city.neighborhood[at]],
             off.perceived_risk[who],
             o,
+            self.police_density_nb[city.neighborhood[at]],
         )
         youth = off.youth[who]
         opportunities = {
@@ -432,10 +456,10 @@ class CommunityModel(mesa.Model):
         self._counter.arrests += 1
 
     # 6. Trust -------------------------------------------------------------
-    def contact(self, officer: int, residents: np.ndarray) -> None:
-        """Police contacts: good with chance = the officer's skill (more with a trained-for group)."""
+    def contact(self, officer: int, residents: np.ndarray, bonus: float = 0.0) -> None:
+        """Police contacts: good with chance = the officer's skill (+ bonus, + competency)."""
         res, t = self.residents, self.trust_params
-        skill = np.full(len(residents), self.officers.skill[officer])
+        skill = np.full(len(residents), self.officers.skill[officer] + bonus)
         if self.competency_group >= 0 and self.officers.trained[officer]:
             skill += self.config.police.competency_gain * (
                 res.group[residents] == self.competency_group
@@ -467,7 +491,8 @@ class CommunityModel(mesa.Model):
             present = self.residents.present(int(off.place[free[k]]), self.loc_now)
             if len(present):
                 who = rng.choice(present, size=min(n_contacts[k], len(present)), replace=False)
-                self.contact(int(free[k]), who)
+                bonus = t.community_contact_bonus if community[k] else 0.0
+                self.contact(int(free[k]), who, bonus)
 
     def apply_shock(self, kind: str, group: str | None = None) -> None:
         """A misconduct incident (trust falls, most in the group touched) or a community event."""
@@ -485,7 +510,7 @@ class CommunityModel(mesa.Model):
             raise ConfigError("shock.kind", kind, "must be one of misconduct, community_event")
 
     def learn_problem_places(self, nb: int, k: int) -> None:
-        """Residents at a meeting name their neighbourhood's worst places (true crime, last 30 days)."""
+        """Residents at a meeting name their neighbourhood's worst places (true crime, 30 days)."""
         places = self.nb_places[self.nb_place_indptr[nb] : self.nb_place_indptr[nb + 1]]
         crime = self.true_history.sum(axis=0)[places]
         top = places[np.argsort(-crime, kind="stable")[:k]]
@@ -578,7 +603,7 @@ class CommunityModel(mesa.Model):
         self.boost *= np.exp(-1.0 / self.config.places.boost_decay_days)
         window = self.config.police.hotspot_window_days
         recorded = self.recorded_history[:window].sum(axis=0)
-        k = max(1, int(round(self.config.police.hotspot_share_places * self.city.n_places)))
+        k = max(1, round(self.config.police.hotspot_share_places * self.city.n_places))
         top = np.argsort(-recorded, kind="stable")[:k]
         self.hotspots = top[recorded[top] > 0]
         self.true_history = np.roll(self.true_history, 1, axis=0)
@@ -619,7 +644,7 @@ class CommunityModel(mesa.Model):
         total = int(per_nb.sum())
         if total == 0:
             return
-        off, city = self.offenders, self.city
+        off = self.offenders
         before = len(off)
         slots = off.free_slots(total)
         nbs = np.repeat(np.arange(len(per_nb)), per_nb)

@@ -62,7 +62,7 @@ def _check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:
 class CityConfig:
     """The street network and its neighbourhoods."""
 
-    name: str = "default"
+    name: str = "default"  # label of the city preset
     kind: str = "neighborhoods"  # neighborhoods | grid | organic | graphml
     residents: int = 5000  # people; assumption: a district of ~2,000 households
     places: int = 600  # street-network nodes (blocks/corners); assumption
@@ -126,7 +126,9 @@ def _default_groups() -> dict[str, GroupParams]:
 class PopulationParams:
     """Residents, their routines and their social ties."""
 
-    groups: dict[str, GroupParams] = field(default_factory=_default_groups)
+    groups: dict[str, GroupParams] = field(
+        default_factory=_default_groups
+    )  # Gallup 2020, Pew 2019/2021 (see below)
     worker_share: float = (
         0.50  # away 8-17 h; BLS 2023 employment-population ratio ~0.60, assumption
     )
@@ -136,9 +138,13 @@ class PopulationParams:
         8.0  # social ties; assumption (McPherson 2006: 2-4 confidants + weak local ties)
     )
     cross_neighborhood_ties: float = 0.15  # share of ties outside the neighbourhood; assumption
-    homophily: float = 0.7  # share of local ties within one's own group; McPherson et al. 2001 (strong homophily)
+    homophily: float = (
+        0.7  # share of local ties within one's own group; McPherson et al. 2001 (strong homophily)
+    )
     initial_fear: float = 0.25  # 0-1; assumption
-    offenders_per_1000: float = 20.0  # active offenders per 1,000 residents; assumption (see docs/model.md)
+    offenders_per_1000: float = (
+        20.0  # active offenders per 1,000 residents; assumption (see docs/model.md)
+    )
     youth_offender_share: float = 0.35  # under-21 share of offenders; FBI UCR 2019 arrests, approx.
     officers_per_1000: float = 2.4  # sworn officers; FBI UCR 2019 cities: 2.4 per 1,000 inhabitants
 
@@ -172,9 +178,11 @@ class OffendingParams:
     # Calibrated (assumption) so the default city has ~150 victimisations per
     # 1,000 residents a year, an urban high-crime level (NCVS 2022: property crime
     # 102 per 1,000 households, violent 23.5 per 1,000 persons, higher in cities).
-    rate_burglary: float = 0.024
-    rate_robbery: float = 0.0145
-    rate_vandalism: float = 0.022
+    rate_burglary: float = (
+        0.024  # per offender-hour out, before opportunity and deterrence; calibrated (volume)
+    )
+    rate_robbery: float = 0.0145  # as above; calibrated (volume)
+    rate_vandalism: float = 0.022  # as above (youth only); calibrated (volume)
     out_prob_day: float = 0.15  # chance an offender is out in a daytime hour; assumption
     out_prob_night: float = 0.35  # 18-02 h; assumption (crime peaks in the evening, UCR)
     awareness_radius_m: float = 1500.0  # places known around home; Bernasco 2010: most trips < 2 km
@@ -185,6 +193,7 @@ class OffendingParams:
     watch_vigilance: float = 1.0  # extra guardian weight of a watch member; assumption
     officer_here: float = 2.5  # deterrence of an officer at the place; assumption
     officer_nearby: float = 0.6  # an officer at an adjacent place; assumption
+    police_density_weight: float = 0.45  # per on-duty officer per 100 places of the neighbourhood; calibrated to Chalfin & McCrary 2018
     volunteer_weight: float = 1.0  # a volunteer patroller at the place; assumption
     signage_weight: float = 0.45  # deterrence per unit of watch coverage (signs, visible watch); calibrated to Bennett et al. 2008
     perceived_risk_weight: float = 1.5  # per unit of the offender's perceived risk; assumption
@@ -208,8 +217,12 @@ class PlaceParams:
     boost_self: float = 0.8  # attractiveness boost at a victimised place (x base); calibrated to Johnson et al. 2007
     boost_neighbors: float = 0.3  # boost at adjacent places; calibrated to Johnson et al. 2007
     boost_decay_days: float = 10.0  # e-folding time; Johnson et al. 2007: elevated for ~2 weeks
-    boost_max: float = 2.0  # most a boost can add (x base): repeat risk saturates; assumption (Short et al. 2008)
-    attractiveness_sd: float = 0.7  # log-normal spread of base attractiveness; assumption (Weisburd 2015 concentration)
+    boost_max: float = (
+        2.0  # most a boost can add (x base): repeat risk saturates; assumption (Short et al. 2008)
+    )
+    attractiveness_sd: float = (
+        0.7  # log-normal spread of base attractiveness; assumption (Weisburd 2015 concentration)
+    )
 
     def __post_init__(self) -> None:
         _check_range("places", "boost_self", self.boost_self, 0, 50)
@@ -227,9 +240,9 @@ class ReportingParams:
     trust_weight: float = (
         2.2  # logit per unit trust; assumption (Tyler 2006: legitimacy -> cooperation)
     )
-    severity_burglary: float = 0.9  # NCVS: burglary reported more than theft
-    severity_robbery: float = 0.8  # NCVS 2022: ~46-60% of robberies reported
-    severity_vandalism: float = -0.9  # NCVS: vandalism least reported
+    severity_burglary: float = 0.9  # logit; NCVS 2022: burglary ~48% reported vs ~30% of thefts
+    severity_robbery: float = 0.8  # logit; NCVS 2022: ~46-60% of robberies reported
+    severity_vandalism: float = -0.9  # logit; NCVS 2022: vandalism ~25% reported, the least
     witness_discount: float = (
         -1.0
     )  # bystanders report less than victims; assumption (Darley & Latane 1968)
@@ -290,12 +303,17 @@ class TrustParams:
         0.002  # fear per crime in one's neighbourhood that day; assumption
     )
     contagion_per_day: float = 0.02  # pull towards ties' mean trust; assumption
-    anchor_per_day: float = 0.01  # pull towards the group baseline (lived experience, history); assumption
+    anchor_per_day: float = (
+        0.01  # pull towards the group baseline (lived experience, history); assumption
+    )
     contacts_per_officer_hour: float = (
         0.12  # random/hotspot patrol; calibrated to BJS PPCS 2018 (~24%/yr with contact)
     )
     community_contact_multiplier: float = (
         4.0  # community beats talk to residents more; assumption (Gill et al. 2014)
+    )
+    community_contact_bonus: float = (
+        0.15  # beat contacts are non-enforcement and go well more often; Peyton et al. 2019
     )
     meeting_attendance: float = (
         0.03  # share of a neighbourhood at a meeting (~30 of 1,000); Skogan & Hartnett 1997
@@ -336,6 +354,10 @@ class PoliceParams:
     )
     hotspot_share_places: float = 0.05  # share of places that are hot spots; Weisburd 2015
     hotspot_time_share: float = 0.6  # share of patrol hours spent at hot spots; assumption
+    hotspot_stops_per_hour: int = (
+        3  # short visits per hour at hot spots; Koper 1995 (10-15 minute stops)
+    )
+    stop_presence: float = 0.6  # deterrence of a short stop relative to an hour's presence; Koper 1995 (residual deterrence)
     intel_days: int = 30  # days police keep a meeting's problem places; assumption
 
     def __post_init__(self) -> None:
@@ -345,6 +367,8 @@ class PoliceParams:
         _check_range("police", "hotspot_share_places", self.hotspot_share_places, 0.001, 1)
         _check_range("police", "hotspot_time_share", self.hotspot_time_share, 0, 1)
         _check_range("police", "intel_days", self.intel_days, 0, 365)
+        _check_range("police", "hotspot_stops_per_hour", self.hotspot_stops_per_hour, 1, 12)
+        _check_range("police", "stop_presence", self.stop_presence, 0, 1)
 
 
 @dataclass(frozen=True)
@@ -400,7 +424,7 @@ class ShockConfig:
 class PolicyConfig:
     """The policy levers (DESIGN §3). Every field is sweepable."""
 
-    name: str = "baseline"
+    name: str = "baseline"  # strategy label shown in reports
     start_day: int = 0  # first evaluated day the levers act
     end_day: int | None = None  # day they stop (None: run end)
     patrol_strategy: str = "random"  # random | hotspot | community | mixed
@@ -420,7 +444,9 @@ class PolicyConfig:
     training_share: float = 0.0  # share of officers trained in procedural justice
     training_target_group: str | None = None  # group the cultural-competency part targets
     funding: float | None = None  # USD/yr budget; programmes are paid first, the rest buys officers
-    shocks: list[ShockConfig] = field(default_factory=list)
+    shocks: list[ShockConfig] = field(
+        default_factory=list
+    )  # scheduled trust shocks (day, kind, group)
 
     def __post_init__(self) -> None:
         p = "policy"

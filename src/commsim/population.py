@@ -30,7 +30,7 @@ SLOT_FREE, ACTIVE, JAILED, DESISTED = 0, 1, 2, 3
 
 
 def _members_csr(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
-    """Group item numbers by key: returns (indptr, items) so items[indptr[k]:indptr[k+1]] have key k."""
+    """Group items by key: items[indptr[k]:indptr[k + 1]] are those with key k."""
     order = np.argsort(keys, kind="stable")
     counts = np.bincount(keys, minlength=n_keys)
     indptr = np.concatenate([[0], np.cumsum(counts)])
@@ -110,7 +110,13 @@ def make_residents(config: SimConfig, city: City, rng: np.random.Generator) -> R
     trust = np.clip(base + rng.normal(0, 0.1, n), 0, 1)
     fear = np.clip(pop.initial_fear + rng.normal(0, 0.05, n), 0, 1)
     ties = _make_ties(
-        nb, group, city.n_neighborhoods, pop.ties_per_resident, pop.cross_neighborhood_ties, pop.homophily, rng
+        nb,
+        group,
+        city.n_neighborhoods,
+        pop.ties_per_resident,
+        pop.cross_neighborhood_ties,
+        pop.homophily,
+        rng,
     )
     home_indptr, home_members = _members_csr(home, p)
     assoc_keys = np.concatenate([home, activity, leisure])

@@ -103,9 +103,9 @@ def run(
     summary = summarize(timeseries, events, model.groups, model.group_sizes, model.city.n_places)
     counts = {
         "residents": len(model.residents),
-        "offenders_initial": int(round(model.base_pool.sum())),
+        "offenders_initial": round(model.base_pool.sum()),
         "offenders_active_end": int((model.offenders.state == 1).sum()),
-        "officers": int(len(model.officers)),
+        "officers": len(model.officers),
         "places": int(model.city.n_places),
         "ticks": int(model.total_ticks),
     }

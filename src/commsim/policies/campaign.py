@@ -49,7 +49,7 @@ class EducationCampaign(Policy):
         days = self.weeks * 7
         if day >= days:
             return
-        target = int(round(self.reach * len(self._order)))
+        target = round(self.reach * len(self._order))
         lo, hi = target * day // days, target * (day + 1) // days
         reached = self._order[lo:hi]
         model.residents.campaign[reached] = True

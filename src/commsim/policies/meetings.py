@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-
 from commsim.policies.base import Policy
 
 if TYPE_CHECKING:

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from commsim.population import ACTIVE
 from commsim.policies.base import Policy
+from commsim.population import ACTIVE
 
 if TYPE_CHECKING:
     from commsim.model import CommunityModel

@@ -56,9 +56,12 @@ class VolunteerPatrols(Policy):
     def initialize(self, model: CommunityModel) -> None:
         """Recruit the most trusting residents (plus noise) as patrollers."""
         res = model.residents
-        k = min(self.patrollers, len(res))
-        score = res.trust + model.streams["policy"].normal(0, 0.15, len(res))
-        res.patroller[np.argsort(-score)[:k]] = True
+        # Watch groups run the patrols where a watch exists; else any resident may join.
+        pool = (
+            np.flatnonzero(res.watch) if res.watch.sum() >= self.patrollers else np.arange(len(res))
+        )
+        score = res.trust[pool] + model.streams["policy"].normal(0, 0.15, len(pool))
+        res.patroller[pool[np.argsort(-score)[: self.patrollers]]] = True
         model.patrol_duty_prob = self.hours_per_week / (EVENING_PATROL_HOURS * EVENINGS_PER_WEEK)
 
     def apply(self, model: CommunityModel) -> None:

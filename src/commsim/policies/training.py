@@ -35,9 +35,9 @@ class OfficerTraining(Policy):
         self.target_group = target_group
 
     def initialize(self, model: CommunityModel) -> None:
-        """Train the first ``share`` of the force (shifts are interleaved, so all shifts get some)."""
+        """Train the first ``share`` of the force (shifts interleave, so every shift gets some)."""
         off = model.officers
-        k = int(round(self.share * len(off)))
+        k = round(self.share * len(off))
         gain = model.config.police.training_gain
         off.trained[:k] = True
         off.skill[:k] = (off.skill[:k] + gain).clip(0, 1)
@@ -47,5 +47,5 @@ class OfficerTraining(Policy):
 
     def planned_cost_per_year(self, model: CommunityModel) -> float:
         """One-off cost counted in the year it is paid."""
-        k = int(round(self.share * len(model.officers)))
+        k = round(self.share * model.n_base_officers)
         return float(k * model.config.costs.training_per_officer)

@@ -58,7 +58,7 @@ class NeighbourhoodWatch(Policy):
         self.covered = self.choose_neighborhoods(model)
         for nb in self.covered:
             members = res.in_neighborhood(int(nb))
-            k = int(round(self.coverage * len(members)))
+            k = round(self.coverage * len(members))
             if k == 0:
                 continue
             # Joiners tend to trust police more (Bennett et al. 2008); noise keeps it loose.
