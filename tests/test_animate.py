@@ -1,0 +1,100 @@
+"""`commsim animate`: a GIF of the city map over time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from commsim import animate
+from commsim.citymap import CityLayout, MapFrame, MapPainter, clock_text
+
+
+def _frames(path) -> list[np.ndarray]:
+    with Image.open(path) as gif:
+        out = []
+        for i in range(gif.n_frames):
+            gif.seek(i)
+            out.append(np.asarray(gif.convert("RGB")))
+    return out
+
+
+def test_writes_a_gif_with_several_frames(tmp_path, capsys):
+    out = tmp_path / "slides" / "baseline.gif"
+    code = animate.main(["city=small", "--out", str(out), "--days", "2", "--every", "12"])
+    assert code == 0
+    with Image.open(out) as gif:
+        assert gif.format == "GIF"
+        assert gif.n_frames == 5  # hours 0, 12, 24, 36, 48
+        assert gif.width > gif.height > 300
+    frames = _frames(out)
+    assert any(not np.array_equal(frames[0], f) for f in frames[1:]), "frames never change"
+    assert f"wrote {out}" in capsys.readouterr().out
+    assert not list(out.parent.glob(".*.tmp"))
+
+
+def test_map_only_trust_colouring_with_a_scheduled_shock(tmp_path):
+    out = tmp_path / "shock.gif"
+    args = ["city=small", "--out", str(out), "--days", "2", "--every", "24"]
+    args += ["--map-only", "--colour-by", "trust", "--shock", "0:misconduct:minority"]
+    assert animate.main(args) == 0
+    with Image.open(out) as gif:
+        assert gif.n_frames == 3
+        assert gif.width < gif.height + 200  # the map alone is about square
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--out", "x.png"], "--out=x.png: must be a .gif file"),
+        (["city=atlantis", "--out", "x.gif"], "city='atlantis'"),
+        (["--out", "x.gif", "--shock", "3:riot"], "riot"),
+        (["--out", "x.gif", "--shock", "soon"], "--shock='soon': must be DAY:KIND[:GROUP]"),
+        (["--out", "x.gif", "--every", "0"], "--every=0"),
+        (["--out", "x.gif", "--days", "0"], "--days=0"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, message):
+    args = [a if not a.endswith((".gif", ".png")) else str(tmp_path / a) for a in args]
+    assert animate.main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("commsim: error: ")
+    assert message.split("=")[0] in err
+    assert "\n" not in err
+    assert not list(tmp_path.glob("*.gif"))
+
+
+def test_map_painter_redraws_agents_and_clock():
+    import networkx as nx
+
+    graph = nx.grid_2d_graph(4, 4)
+    graph = nx.convert_node_labels_to_integers(graph, label_attribute="rc")
+    for _node, data in graph.nodes(data=True):
+        r, c = data["rc"]
+        data.update(pos=(120.0 * c, 120.0 * r), neighborhood=int(c >= 2), households=2)
+    layout = CityLayout.from_graph(graph)
+    painter = MapPainter(layout, "crime", dpi=50, title="Test")
+
+    def frame(officers, hour):
+        return MapFrame(
+            values=np.arange(16, dtype=float) % 3,
+            colour_by="crime",
+            officers=np.array(officers),
+            offenders=np.array([5, 5, 5]),
+            patrollers=np.zeros(0, dtype=int),
+            day=3,
+            hour=hour,
+        )
+
+    painter.update(frame([0], 7))
+    first = painter.to_rgb()
+    assert painter.title_artist.get_text() == f"Test · {clock_text(3, 7)}"
+    painter.update(frame([15], 8))
+    second = painter.to_rgb()
+    assert first.shape == second.shape
+    assert not np.array_equal(first, second)
+    # three offenders at one place are drawn apart, not on top of each other
+    offsets = painter.agents["offenders"].get_offsets()
+    assert len({tuple(np.round(o, 6)) for o in offsets}) == 3
+    with pytest.raises(ValueError, match="colour_by"):
+        MapPainter(layout, "rainbow")
