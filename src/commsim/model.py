@@ -1,8 +1,10 @@
 """CommunityModel: the Mesa model wiring city, people, policies and metrics.
 
 One tick is one hour. :meth:`CommunityModel.step` runs the processes of
-DESIGN §2 in order, each one call; the equations live in
-:mod:`commsim.dynamics`, the aftermath of a crime in :mod:`commsim.incidents`.
+DESIGN §2 in order, each one call. Patrol lives in :mod:`commsim.patrol`,
+offending and the offender population in :mod:`commsim.offending`, the
+aftermath of a crime in :mod:`commsim.incidents`, and the equations in
+:mod:`commsim.dynamics`.
 """
 
 from __future__ import annotations
@@ -17,19 +19,18 @@ import numpy as np
 from commsim import dynamics
 from commsim.agents import Offender, Officer, Resident
 from commsim.city import City, build_city
-from commsim.incidents import handle_crime
 from commsim.metrics import DayCounter, RollingRates, daily_keys
-from commsim.params import CRIME_TYPES, CityConfig, ConfigError, SimConfig
+from commsim.offending import OffendingMixin
+from commsim.params import CityConfig, ConfigError, SimConfig
+from commsim.patrol import PatrolMixin
 from commsim.policies import ExtraOfficers, Policy, build_programmes
 from commsim.population import (
     ACTIVE,
     AT_HOME,
     AWAY_HOURS,
-    DESISTED,
     ERRAND_PROB,
     EVENING_HOURS,
     JAILED,
-    SLOT_FREE,
     _members_csr,
     empty_offenders,
     make_officers,
@@ -52,7 +53,6 @@ EVENT_COLUMNS = [
 ]
 HISTORY_DAYS = 30  # days of per-place crime kept for hot spots and meetings
 RECENT_DAYS = 14  # "recent crime" shown on maps (near-repeat window)
-MOTIVATION_SD = 0.3  # log-normal spread of offender motivation; assumption
 
 
 @lru_cache(maxsize=8)
@@ -63,7 +63,7 @@ def _cached_city(config: CityConfig, attractiveness_sd: float) -> City:
     return build_city(config, rng, attractiveness_sd)
 
 
-class CommunityModel(mesa.Model):
+class CommunityModel(PatrolMixin, OffendingMixin, mesa.Model):
     """Residents, offenders and officers on a neighbourhood street network.
 
     Args:
@@ -276,153 +276,6 @@ class CommunityModel(mesa.Model):
         for policy in self.policies:
             policy.step(self)
 
-    # 3. Patrol ------------------------------------------------------------
-    def on_duty_mask(self) -> np.ndarray:
-        """Officers on shift now (three 8-hour shifts) and on the force."""
-        off = self.officers
-        return (off.shift == self.hour // 8) & (off.active_from <= self.tick)
-
-    def _patrol(self) -> None:
-        off, rng, p = self.officers, self.streams["patrol"], self.city.n_places
-        duty = self.on_duty_mask()
-        free = np.flatnonzero(duty & (off.busy_until <= self.tick))
-        strategy = self.patrol_strategy
-        random_place = rng.integers(0, p, len(free))
-        u = rng.random(len(free))
-        stops = free[:0]
-        if strategy == "random" or len(free) == 0:
-            off.place[free] = random_place
-        else:
-            hotspot_team = (
-                off.hotspot_role[free]
-                if strategy == "mixed"
-                else np.full(len(free), strategy == "hotspot")
-            )
-            hot = self._hotspot_places(len(free), rng)
-            beat = self._beat_places(off.beat[free], rng)
-            at_hot = hotspot_team & (u < self.config.police.hotspot_time_share) & (hot >= 0)
-            off.place[free] = np.where(at_hot, hot, np.where(hotspot_team, random_place, beat))
-            stops = free[at_hot]
-        self.officers_here = np.bincount(off.place[duty], minlength=p).astype(float)
-        if strategy != "random" and len(stops):
-            self._hotspot_stops(stops, rng)
-        self.officers_near = self.city.adjacency @ self.officers_here
-        nb = self.city.neighborhood
-        on_beat = np.bincount(nb[off.place[duty]], minlength=self.city.n_neighborhoods)
-        self.police_density_nb = 100.0 * on_beat / np.diff(self.nb_place_indptr)
-        self._volunteer_patrol()
-
-    def _hotspot_stops(self, officers: np.ndarray, rng: np.random.Generator) -> None:
-        """Hot-spot officers make several short stops an hour (Koper 1995), each deterring less."""
-        pol = self.config.police
-        extra = self._hotspot_places(len(officers) * (pol.hotspot_stops_per_hour - 1), rng)
-        first = self.officers.place[officers]
-        self.officers_here -= (1.0 - pol.stop_presence) * np.bincount(
-            first, minlength=len(self.officers_here)
-        )
-        self.officers_here += pol.stop_presence * np.bincount(
-            extra, minlength=len(self.officers_here)
-        )
-
-    def _hotspot_places(self, k: int, rng: np.random.Generator) -> np.ndarray:
-        if len(self.hotspots) == 0:
-            return np.full(k, -1)
-        return self.hotspots[rng.integers(0, len(self.hotspots), k)]
-
-    def _beat_places(self, beats: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """A place on each officer's community beat; problem places raised at meetings first."""
-        start, count = self.nb_place_indptr[beats], np.diff(self.nb_place_indptr)[beats]
-        places = self.nb_places[start + (rng.random(len(beats)) * count).astype(np.int64)]
-        intel = np.flatnonzero(self.intel_until > self.tick)
-        if len(intel):
-            pick = intel[rng.integers(0, len(intel), len(beats))]
-            use = (self.city.neighborhood[pick] == beats) & (rng.random(len(beats)) < 0.3)
-            places = np.where(use, pick, places)
-        return places
-
-    def _volunteer_patrol(self) -> None:
-        self.volunteers_here = np.zeros(self.city.n_places)
-        if self.patrol_duty_prob <= 0 or not (
-            EVENING_HOURS.start <= self.hour < EVENING_HOURS.stop
-        ):
-            return
-        res, rng = self.residents, self.streams["patrol"]
-        on = np.flatnonzero(res.patroller)
-        on = on[rng.random(len(on)) < self.patrol_duty_prob]
-        self.patroller_now = self._beat_places(res.neighborhood[on], rng)
-        self.volunteers_here = np.bincount(self.patroller_now, minlength=self.city.n_places).astype(
-            float
-        )
-
-    # 4. Offending ---------------------------------------------------------
-    def _offend(self) -> None:
-        off, o, rng = self.offenders, self.config.offending, self.streams["offending"]
-        city, h = self.city, self.hour
-        draws = rng.random((6, len(off)))  # fixed-size draws keep streams aligned across scenarios
-        active = np.flatnonzero(off.state == ACTIVE)
-        night = h >= 18 or h < 2
-        out_mask = draws[0, active] < (o.out_prob_night if night else o.out_prob_day)
-        out, home = active[out_mask], active[~out_mask]
-        off.place[home] = off.home[home]
-        if len(out) == 0:
-            return
-        cur = off.place[out]
-        adj = city.adjacency
-        deg = np.diff(adj.indptr)[cur]
-        c1 = adj.indices[adj.indptr[cur] + (draws[1, out] * deg).astype(np.int64)]
-        c2 = adj.indices[adj.indptr[cur] + (draws[2, out] * deg).astype(np.int64)]
-        attract = dynamics.attractiveness(
-            city.base_attractiveness, self.boost, self.config.places.boost_max
-        )
-        nxt = np.where(attract[c2] > attract[c1], c2, c1)  # drawn towards attractive targets
-        jump = (draws[5, out] * city.n_places).astype(np.int64)  # a known place further away
-        nxt = np.where(draws[3, out] < o.exploration, jump, nxt)
-        known = city.distance_m[off.home[out], nxt] <= o.awareness_radius_m
-        nxt = np.where(known, nxt, off.home[out])
-        off.place[out] = nxt
-        self._decide_offences(out, nxt, attract, draws[4, out])
-
-    def _decide_offences(
-        self, who: np.ndarray, at: np.ndarray, attract: np.ndarray, u: np.ndarray
-    ) -> None:
-        off, o, city = self.offenders, self.config.offending, self.city
-        deter = dynamics.deterrence(
-            self.occ_now[at],
-            self.watch_now[at],
-            self.officers_here[at],
-            self.officers_near[at],
-            self.volunteers_here[at],
-            self.watch_coverage_nb[city.neighborhood[at]],
-            off.perceived_risk[who],
-            o,
-            self.police_density_nb[city.neighborhood[at]],
-        )
-        youth = off.youth[who]
-        opportunities = {
-            "burglary": dynamics.burglary_opportunity(
-                city.households[at], self.home_occupancy_day[self.hour, at]
-            )
-            * self.hardening[at],
-            "robbery": dynamics.robbery_opportunity(self.occ_now[at]),
-            "vandalism": np.where(youth | (not o.youth_vandalism_only), 1.0, 0.0),
-        }
-        probs = dynamics.offence_probabilities(
-            self.hour, self._motivation(who), attract[at], deter, opportunities, o
-        )
-        cum = np.cumsum(probs, axis=1)
-        kind = (u[:, None] >= cum).sum(axis=1)  # index of the crime type drawn, 3 = none
-        for i in np.flatnonzero(kind < len(CRIME_TYPES)):
-            row = handle_crime(self, int(who[i]), int(at[i]), CRIME_TYPES[kind[i]])
-            if not self.in_warmup:
-                self.datacollector.add_table_row("events", row)
-
-    def _motivation(self, who: np.ndarray) -> np.ndarray:
-        off, od = self.offenders, self.config.offenders
-        enrolled = (off.outreach[who] >= 0) & (
-            self.day - off.outreach[who] >= od.outreach_delay_days
-        )
-        return off.motivation[who] * np.where(enrolled, 1.0 - od.outreach_motivation_cut, 1.0)
-
     # 5. Police response (called from incidents) ----------------------------
     def dispatch(self, place: int) -> tuple[int, float, bool]:
         """Send the nearest free on-duty officer (else the nearest busy one).
@@ -610,55 +463,6 @@ class CommunityModel(mesa.Model):
         self.true_history[0] = 0
         self.recorded_history = np.roll(self.recorded_history, 1, axis=0)
         self.recorded_history[0] = 0
-
-    def _daily_offenders(self) -> None:
-        off, od, rng = self.offenders, self.config.offenders, self.streams["recruitment"]
-        u = rng.random((2, len(off)))
-        released = (off.state == JAILED) & (off.release_tick <= self.tick)
-        off.state[released] = ACTIVE
-        off.state[released & (u[0] < od.desist_after_jail)] = DESISTED
-        turnover = od.turnover_per_year / 365.0
-        off.state[(off.state == ACTIVE) & (u[1] < turnover)] = DESISTED
-        off.state[off.state == DESISTED] = SLOT_FREE  # slots are reused by recruits
-        off.outreach[off.state == SLOT_FREE] = -1
-        off.perceived_risk *= 1.0 - od.risk_decay_per_day
-        efficacy = self._collective_efficacy(self.watch_coverage_nb)
-        target = dynamics.offender_pool_target(
-            self.base_pool, efficacy, self.efficacy_ref, od.efficacy_effect
-        )
-        youth_share = self.config.population.youth_offender_share
-        expected = turnover * target * (1.0 - youth_share * (1.0 - self.youth_recruit_factor))
-        self._recruit(rng.poisson(expected), rng)
-
-    def _collective_efficacy(self, watch_coverage: np.ndarray) -> np.ndarray:
-        res, n_nb = self.residents, self.city.n_neighborhoods
-        mean_trust = np.bincount(res.neighborhood, weights=res.trust, minlength=n_nb) / np.maximum(
-            np.bincount(res.neighborhood, minlength=n_nb), 1
-        )
-        return dynamics.collective_efficacy(
-            mean_trust, watch_coverage, self.config.offenders.base_participation
-        )
-
-    def _recruit(self, per_nb: np.ndarray, rng: np.random.Generator) -> None:
-        """New offenders, living in the neighbourhoods they were recruited from."""
-        total = int(per_nb.sum())
-        if total == 0:
-            return
-        off = self.offenders
-        before = len(off)
-        slots = off.free_slots(total)
-        nbs = np.repeat(np.arange(len(per_nb)), per_nb)
-        start, count = self.nb_place_indptr[nbs], np.diff(self.nb_place_indptr)[nbs]
-        off.home[slots] = self.nb_places[start + (rng.random(total) * count).astype(np.int64)]
-        off.place[slots] = off.home[slots]
-        off.motivation[slots] = rng.lognormal(-(MOTIVATION_SD**2) / 2, MOTIVATION_SD, total)
-        youth_p = self.config.population.youth_offender_share * self.youth_recruit_factor
-        off.youth[slots] = rng.random(total) < youth_p
-        off.state[slots] = ACTIVE
-        off.perceived_risk[slots] = 0.0
-        off.outreach[slots] = -1
-        if len(off) > before and hasattr(self, "offender_agents"):
-            self.offender_agents += [Offender(self, i) for i in range(before, len(off))]
 
     # 9. Metrics ---------------------------------------------------------------
     def _collect(self) -> None:
