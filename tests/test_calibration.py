@@ -8,7 +8,7 @@ from commsim.calibration import crimes_in, near_repeat_ratio
 from commsim.model import _cached_city
 from commsim.runner import run_many
 
-SEEDS = range(6)
+SEEDS = range(10)
 COVERED = [0, 1, 2]
 WATCH = ["policy.watch_neighborhoods=[0,1,2]"]
 

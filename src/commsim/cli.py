@@ -143,6 +143,8 @@ def _hydra_main(args: list[str]) -> int:
         hydra.main(config_path=str(config_dir()), config_name="config", version_base="1.3")(_task)()
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int) else 1
+    except Exception as exc:  # Hydra's own argument errors (e.g. --info with -m)
+        return fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     finally:
         sys.argv = saved
     return 0

@@ -195,7 +195,7 @@ class OffendingParams:
     officer_nearby: float = 0.6  # an officer at an adjacent place; assumption
     police_density_weight: float = 0.45  # per on-duty officer per 100 places of the neighbourhood; calibrated to Chalfin & McCrary 2018
     volunteer_weight: float = 1.0  # a volunteer patroller at the place; assumption
-    signage_weight: float = 0.45  # deterrence per unit of watch coverage (signs, visible watch); calibrated to Bennett et al. 2008
+    signage_weight: float = 0.35  # deterrence per unit of watch coverage (signs, visible watch); calibrated to Bennett et al. 2008
     perceived_risk_weight: float = 1.5  # per unit of the offender's perceived risk; assumption
     youth_vandalism_only: bool = (
         True  # vandalism/anti-social behaviour is done by youth; assumption
