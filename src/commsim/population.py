@@ -121,8 +121,7 @@ def make_residents(config: SimConfig, city: City, rng: np.random.Generator) -> R
     home_indptr, home_members = _members_csr(home, p)
     assoc_keys = np.concatenate([home, activity, leisure])
     assoc_items = np.concatenate([np.arange(n)] * 3)
-    order = np.argsort(assoc_keys, kind="stable")
-    place_indptr = np.concatenate([[0], np.cumsum(np.bincount(assoc_keys, minlength=p))])
+    place_indptr, order = _members_csr(assoc_keys, p)
     nb_indptr, nb_members = _members_csr(nb, city.n_neighborhoods)
     return Residents(
         home=home,
