@@ -1,5 +1,5 @@
 # commsim: two commands to start.
-#   make run   - create .venv, install commsim, run the main job on the default city
+#   make run   - create .venv, install commsim, compare the named strategies on the default city
 #   make test  - create .venv with the dev extras (and Chromium for browser tests), run the suite
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && echo $$p && break; done)
 VENV := .venv
@@ -11,7 +11,7 @@ export RAY_USAGE_STATS_ENABLED := 0
 .PHONY: run test lint format bench system-deps clean help
 
 help:
-	@echo "make run    - install and run the main job (a strategy comparison on the default city)"
+	@echo "make run    - install and compare the named strategies on the default city"
 	@echo "make test   - install dev extras and run the test suite"
 	@echo "make lint   - ruff check and format check"
 	@echo "make bench  - benchmark against Mesa's Epstein example"
@@ -39,11 +39,14 @@ system-deps:
 		else echo "install Chromium at /usr/bin/chromium for the browser tests"; fi; \
 	fi
 
+# The main job: every named strategy on the default city, with replicates,
+# into report/ (report.html, report.md, summary.csv, plots).
 run: $(VENV)/.run-installed
-	$(BIN)/commsim run
+	$(BIN)/commsim compare
 
+# The suite, plus the notebooks executed top to bottom (nbmake).
 test: $(VENV)/.dev-installed system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --nbmake tests notebooks
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests experiments
