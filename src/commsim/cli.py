@@ -73,7 +73,7 @@ def _print_help() -> None:
     print("\nexamples:")
     print("  commsim run city=small policy.watch_coverage=0.4")
     print("  commsim run -m policy.watch_coverage=0,0.2,0.4 seed='range(5)'")
-    print("  commsim compare --replicates 5")
+    print("  commsim compare --replicates 10")
     print("\n'commsim run --help' shows every config group and key.")
 
 

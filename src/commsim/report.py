@@ -1,0 +1,844 @@
+"""``commsim report``: turn a folder of runs into tables, figures and a readable report.
+
+Works on any folder tree of run directories: a ``commsim compare`` output, a Hydra
+multirun directory, or runs gathered from a cluster. It decides what to show from the
+runs themselves:
+
+- several strategies and no swept parameter: a strategy comparison (effects vs baseline
+  with paired 95% CIs, cost-effectiveness, equity, time series, hot-spot maps);
+- one swept parameter: a line of the chosen outcome with its 95% CI band;
+- two swept parameters: a heatmap of the chosen outcome (``--x``/``--y`` pick the axes).
+
+It writes ``summary.csv``, ``runs.parquet``, ``timeseries.parquet`` (every run's daily
+series, tidy, written group by group), ``skipped.csv``, the PNG figures, ``report.md``
+and a self-contained ``report.html``. Failed and incomplete runs are left out and listed.
+
+Examples:
+    commsim report outputs/compare/runs --out outputs/compare/report
+    commsim report multirun/2025-01-01/12-00-00 --outcome trust_mean --x policy.funding
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import math
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from commsim import plots
+from commsim import results as res
+from commsim.io import atomic_write, write_text
+
+__all__ = ["OneLineParser", "Report", "ReportError", "build_report", "main", "parse"]
+
+#: Outcomes shown in the headline table and forest plot, in this order.
+KEY_OUTCOMES = (
+    "crimes",
+    "reporting_rate",
+    "trust_mean",
+    "trust_gap",
+    "response_time_median_min",
+    "victimization_rate",
+    "cost_usd",
+)
+TIME_METRICS = ("crimes", "crimes_reported", "trust_mean", "reporting_rate")
+SMOOTH_DAYS = 7
+QUANTILES = (0.1, 0.9)
+
+
+class ReportError(Exception):
+    """A report cannot be made; the message is one line for the user."""
+
+
+@dataclass
+class Report:
+    """What :func:`build_report` produced.
+
+    Attributes:
+        out: The report directory.
+        mode: ``"comparison"``, ``"sweep-1d"``, ``"sweep-2d"`` or ``"table"``.
+        runs: The runs table (complete runs).
+        summary: One row per group x outcome.
+        skipped: Failed and incomplete runs left out, with reasons.
+        figures: Figure file names written, by key.
+        notes: Remarks shown in the report (pooled parameters, figures not drawn...).
+    """
+
+    out: Path
+    mode: str
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    skipped: pd.DataFrame
+    figures: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------
+# Building the report
+# --------------------------------------------------------------------------------------
+
+
+def build_report(
+    runs_dir: str | Path,
+    out: str | Path | None = None,
+    outcome: str = "crimes",
+    x: str | None = None,
+    y: str | None = None,
+    baseline: str = res.BASELINE,
+    strategies: Sequence[str] | None = None,
+    graph: Any = None,
+    only: Sequence[str | Path] | None = None,
+) -> Report:
+    """Aggregate every run under ``runs_dir`` and write the report directory.
+
+    Args:
+        runs_dir: Folder holding run directories (searched recursively).
+        out: Report directory (default: ``<runs_dir>/report``).
+        outcome: Outcome of the sweep line or heatmap.
+        x: Swept parameter for the x axis (default: detected).
+        y: Swept parameter for the y axis of a heatmap (default: detected).
+        baseline: Strategy that differences are taken against.
+        strategies: Order of strategies in tables and figures (default: baseline first,
+            then in the order found).
+        graph: Street network (networkx, node attribute ``pos``) for the hot-spot map;
+            by default rebuilt from a run's config when the model package is available.
+        only: Use only these run directories (e.g. the runs of one comparison when the
+            folder also holds others).
+
+    Returns:
+        A :class:`Report`.
+
+    Raises:
+        ReportError: No complete run, or an unknown outcome or parameter.
+    """
+    runs_dir = Path(runs_dir)
+    try:
+        runset = res.load_runs(runs_dir)
+    except FileNotFoundError as exc:
+        raise ReportError(f"{runs_dir}: no such directory") from exc
+    if only is not None:
+        keep = {Path(p).resolve() for p in only}
+        runset.complete = [r for r in runset.complete if r.path.resolve() in keep]
+        runset.skipped = [r for r in runset.skipped if r.path.resolve() in keep]
+    runs = res.runs_table(runset)
+    skipped = runset.skipped_table()
+    if runs.empty:
+        raise ReportError(
+            f"{runs_dir}: no complete runs ({len(runset.failed)} failed, "
+            f"{len(runset.incomplete)} incomplete)"
+        )
+    out = Path(out) if out is not None else runs_dir / "report"
+    out.mkdir(parents=True, exist_ok=True)
+
+    outcomes = res.outcome_columns(runs)
+    if outcome not in outcomes:
+        raise ReportError(
+            f"--outcome={outcome}: not a summary key; choose one of: " + ", ".join(outcomes)
+        )
+    order = _order(runs, strategies, baseline)
+    runs = _reorder(runs, order)
+    mode, params, notes = _mode(runs, x, y)
+    by = ["strategy", *params]
+    use_baseline = baseline if baseline in order else None
+    if use_baseline is None and len(order) > 1:
+        notes.append(f"No '{baseline}' runs: differences vs baseline are not computed.")
+    summary = res.summarize(runs, by=by, baseline=use_baseline)
+    summary = _reorder(summary, order)
+
+    report = Report(out, mode, runs, summary, skipped, notes=notes)
+    atomic_write(out / "summary.csv", lambda tmp: summary.to_csv(tmp, index=False))
+    _write_runs(runs, out / "runs.parquet")
+    atomic_write(out / "skipped.csv", lambda tmp: skipped.to_csv(tmp, index=False))
+
+    metrics = list(TIME_METRICS) if mode == "comparison" else []
+    with _SeriesWriter(out / "timeseries.parquet", runs, runs_dir) as writer:
+        bands = res.timeseries_bands(
+            runs,
+            runs_dir,
+            metrics,
+            by="strategy" if mode == "comparison" else by,
+            quantiles=QUANTILES,
+            window=SMOOTH_DAYS,
+            on_group=writer.write,
+        )
+    _figures(report, runs_dir, bands, order, outcome, params, use_baseline, graph)
+    blocks = _blocks(report, runs_dir, order, outcome, params, use_baseline)
+    write_text(out / "report.md", _markdown(blocks))
+    write_text(out / "report.html", _html(blocks, out))
+    return report
+
+
+def _order(runs: pd.DataFrame, strategies: Sequence[str] | None, baseline: str) -> list[str]:
+    found = res.strategy_order(runs["strategy"])
+    found = [s for s in found if s == baseline] + [s for s in found if s != baseline]
+    if strategies is None:
+        return found
+    first = [s for s in strategies if s in found]
+    return first + [s for s in found if s not in first]
+
+
+def _reorder(frame: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    rank = frame["strategy"].map({s: i for i, s in enumerate(order)})
+    attrs = dict(frame.attrs)
+    frame = frame.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
+    frame.attrs.update(attrs)
+    return frame
+
+
+def _mode(runs: pd.DataFrame, x: str | None, y: str | None) -> tuple[str, list[str], list[str]]:
+    params = res.parameter_columns(runs)
+    swept = res.swept_parameters(runs)
+    notes: list[str] = []
+    for flag, key in (("--x", x), ("--y", y)):
+        if key is not None and key not in params:
+            allowed = ", ".join(swept) if swept else "none is swept"
+            raise ReportError(f"{flag}={key}: not a parameter of these runs; swept: {allowed}")
+    if y is not None and x is None:
+        raise ReportError(f"--y={y}: needs --x as well")
+    chosen = [k for k in (x, y) if k is not None]
+    if not chosen:
+        if len(swept) <= 2:
+            chosen = swept
+        else:
+            notes.append(
+                f"{len(swept)} parameters are swept ({', '.join(swept)}); tables are grouped by "
+                "all of them. Choose figure axes with --x and --y."
+            )
+            return "table", swept, notes
+    pooled = [p for p in swept if p not in chosen]
+    if pooled:
+        notes.append(
+            "Results are pooled over the other swept parameter(s): " + ", ".join(pooled) + "."
+        )
+    mode = {0: "comparison", 1: "sweep-1d", 2: "sweep-2d"}[len(chosen)]
+    return mode, chosen, notes
+
+
+def _write_runs(runs: pd.DataFrame, path: Path) -> None:
+    frame = runs.copy()
+    frame.attrs = {}
+    atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+class _SeriesWriter:
+    """Append each group's daily series to one Parquet file with a fixed schema."""
+
+    def __init__(self, path: Path, runs: pd.DataFrame, root: Path) -> None:
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.tmp")
+        names: dict[str, None] = {}
+        for run_dir in runs["run_dir"]:
+            for name in pq.read_schema(root / run_dir / res.TIMESERIES).names:
+                if not name.startswith("__"):
+                    names.setdefault(name, None)
+        names.pop("day", None)
+        self.ids = ["run_dir", "strategy", "seed", *res.parameter_columns(runs)]
+        self.metrics = [n for n in names if n not in self.ids]
+        id_schema = pa.Schema.from_pandas(runs[self.ids].iloc[0:0], preserve_index=False)
+        self.schema = pa.schema(
+            [
+                *[id_schema.field(c).remove_metadata() for c in self.ids],
+                pa.field("day", pa.int64()),
+                *[pa.field(m, pa.float64()) for m in self.metrics],
+            ]
+        )
+        self.writer: pq.ParquetWriter | None = None
+        self.rows = 0
+
+    def __enter__(self) -> _SeriesWriter:
+        self.writer = pq.ParquetWriter(self.tmp, self.schema)
+        return self
+
+    def write(self, _key: tuple[Any, ...], frame: pd.DataFrame) -> None:
+        table = frame.reindex(columns=[*self.ids, "day", *self.metrics])
+        table["day"] = table["day"].astype("int64")
+        table[self.metrics] = table[self.metrics].astype(float)
+        assert self.writer is not None
+        self.writer.write_table(pa.Table.from_pandas(table, self.schema, preserve_index=False))
+        self.rows += len(table)
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        assert self.writer is not None
+        self.writer.close()
+        if exc_type is None:
+            self.tmp.replace(self.path)
+        else:
+            self.tmp.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------------------
+
+
+def _figures(
+    report: Report,
+    runs_dir: Path,
+    bands: pd.DataFrame,
+    order: list[str],
+    outcome: str,
+    params: list[str],
+    baseline: str | None,
+    graph: Any,
+) -> None:
+    summary = report.summary
+
+    def draw(key: str, filename: str, make: Any) -> None:
+        try:
+            fig = make()
+        except (ValueError, KeyError) as exc:
+            report.notes.append(f"Figure '{key}' not drawn: {exc}")
+            return
+        plots.save_figure(fig, report.out / filename)
+        report.figures[key] = filename
+
+    if report.mode == "sweep-1d":
+        draw("sweep", f"sweep_{outcome}.png", lambda: plots.sweep_line(summary, params[0], outcome))
+        return
+    if report.mode == "sweep-2d":
+        draw(
+            "sweep",
+            f"heatmap_{outcome}.png",
+            lambda: plots.sweep_heatmap(summary, params[0], params[1], outcome),
+        )
+        return
+    if report.mode != "comparison":
+        return
+    band = f"{QUANTILES[0]:.0%}-{QUANTILES[1]:.0%} of replicates"
+    smooth = f"{SMOOTH_DAYS}-day mean"
+    draw("crime", "crime_over_time.png", lambda: plots.crime_over_time(bands, order, band, smooth))
+    draw(
+        "trust",
+        "trust_reporting.png",
+        lambda: plots.trust_reporting_over_time(bands, order, band_label=band, smoothing=smooth),
+    )
+    if baseline is not None and len(order) > 1:
+        draw("forest", "effects.png", lambda: plots.forest(summary, KEY_OUTCOMES[:-1], order))
+        draw("cost", "cost_effectiveness.png", lambda: plots.cost_effectiveness(summary, order))
+    draw("equity", "equity.png", lambda: plots.equity(summary, strategies=order))
+    best = _best(summary, baseline, order)
+    shown = [s for s in (baseline or order[0], best) if s is not None]
+    shown = list(dict.fromkeys(shown))
+    if graph is None:
+        graph = _city_graph(runs_dir, report.runs)
+    if graph is None:
+        report.notes.append("Hot-spot map not drawn: the city network could not be rebuilt.")
+        return
+    runs = report.runs[report.runs["strategy"].isin(shown)]
+    counts = res.place_counts(runs, runs_dir)
+    draw("map", "hotspots.png", lambda: plots.hotspot_map(graph, counts, shown))
+
+
+def _best(summary: pd.DataFrame, baseline: str | None, order: list[str]) -> str | None:
+    """The strategy with the lowest mean true crime (other than baseline)."""
+    rows = summary[(summary["outcome"] == "crimes") & (summary["strategy"] != baseline)]
+    if rows.empty:
+        return None
+    return str(rows.sort_values("mean", kind="stable").iloc[0]["strategy"])
+
+
+def _city_graph(runs_dir: Path, runs: pd.DataFrame) -> Any:
+    """The street network of the first run, rebuilt from its config.yaml (None if impossible).
+
+    The layout depends only on the city config, never on the run seed, so every run of a
+    comparison shares it.
+    """
+    path = runs_dir / runs["run_dir"].iloc[0] / "config.yaml"
+    try:
+        from omegaconf import OmegaConf
+
+        from commsim.config import to_sim_config
+        from commsim.model import CommunityModel
+
+        config = to_sim_config(OmegaConf.load(path))
+        return CommunityModel(config).city.graph
+    except Exception:  # the map is optional; the report says when it is missing
+        return None
+
+
+# --------------------------------------------------------------------------------------
+# Report text: blocks rendered to Markdown and HTML
+# --------------------------------------------------------------------------------------
+
+Block = tuple[str, Any]
+
+
+def _read_config(run_dir: Path) -> dict[str, Any]:
+    path = run_dir / "config.yaml"
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            flat.update(_flatten(v, f"{key}."))
+        else:
+            flat[key] = v
+    return flat
+
+
+def _seeds(seeds: pd.Series) -> str:
+    values = sorted({int(s) for s in seeds.dropna()})
+    if not values:
+        return "none"
+    if values == list(range(values[0], values[-1] + 1)) and len(values) > 2:
+        return f"{values[0]}-{values[-1]}"
+    return ", ".join(str(v) for v in values)
+
+
+def _num(value: float, digits: int = 3) -> str:
+    """A number to ``digits`` significant digits, with thousands separators."""
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    if abs(value) >= 10 ** (digits - 1):
+        return f"{value:,.0f}"
+    if value == 0:
+        return "0"
+    decimals = digits - 1 - math.floor(math.log10(abs(value)))
+    return f"{value:.{min(decimals, 8)}f}"
+
+
+def _decimals(low: float, high: float) -> int | None:
+    """Decimals that show the interval's half-width to two significant digits."""
+    half = (high - low) / 2
+    if not (np.isfinite(half) and half > 0):
+        return None
+    return int(min(8, max(0, 1 - math.floor(math.log10(half)))))
+
+
+def _fixed(value: float, decimals: int, sign: bool = False) -> str:
+    text = f"{value:{'+' if sign else ''},.{decimals}f}"
+    return "0" if float(text.replace(",", "")) == 0 and sign else text
+
+
+def _estimate(value: float, low: float, high: float, sign: bool) -> str:
+    """``value [low, high]`` rounded to the precision the interval supports."""
+    if not np.isfinite(value):
+        return "n/a"
+    decimals = _decimals(low, high)
+    if decimals is None or _num(low) == _num(high):  # no width: a fixed quantity
+        text = _num(value)
+        return f"+{text}" if sign and value > 0 else text
+    return f"{_fixed(value, decimals, sign)} [{_fixed(low, decimals)}, {_fixed(high, decimals)}]"
+
+
+def _level(row: pd.Series) -> str:
+    return _estimate(row["mean"], row["ci_low"], row["ci_high"], sign=False)
+
+
+def _change(row: pd.Series, star: bool = True) -> str:
+    if not np.isfinite(row["diff"]):
+        return "n/a"
+    text = _estimate(row["diff"], row["diff_ci_low"], row["diff_ci_high"], sign=True)
+    if np.isfinite(row["pct_change"]):
+        text += f" ({row['pct_change']:+.1f}%)"
+    return text + (" *" if star and row["significant"] else "")
+
+
+def _blocks(
+    report: Report,
+    runs_dir: Path,
+    order: list[str],
+    outcome: str,
+    params: list[str],
+    baseline: str | None,
+) -> list[Block]:
+    runs = report.runs
+    first = runs_dir / runs["run_dir"].iloc[0]
+    config = _read_config(first)
+    reps = runs.groupby(["strategy", *params], dropna=False).size()
+    rep_text = str(reps.iloc[0]) if reps.nunique() == 1 else f"{reps.min()}-{reps.max()}"
+    constant = {
+        p: runs[p].iloc[0]
+        for p in res.parameter_columns(runs)
+        if p not in params and runs[p].nunique(dropna=False) == 1
+    }
+    title = {
+        "comparison": "Strategy comparison",
+        "sweep-1d": f"Parameter sweep: {params[0] if params else ''}",
+        "sweep-2d": f"Parameter sweep: {' x '.join(params)}",
+        "table": "Parameter sweep",
+    }[report.mode]
+    blocks: list[Block] = [("h1", f"commsim report: {title}")]
+    left_out = (
+        f"{len(report.skipped)} left out, listed below" if len(report.skipped) else "none left out"
+    )
+    facts = [
+        f"Runs used: {len(runs)} complete ({left_out}).",
+        f"Strategies: {', '.join(order)}.",
+        f"Replicates per {'strategy' if not params else 'setting'}: {rep_text}; "
+        f"seeds {_seeds(runs['seed'])}. Replicate k of every "
+        f"{'setting' if params else 'strategy'} uses seed k (common random numbers)"
+        + (
+            ", so differences vs baseline are paired on seed."
+            if baseline and len(order) > 1
+            else "."
+        ),
+    ]
+    if "days" in config and not {"days", "warmup_days"} & set(params):
+        facts.append(
+            f"Evaluation window: {config['days']} days after a "
+            f"{config.get('warmup_days', '?')}-day warm-up."
+        )
+    if constant:
+        facts.append("Settings: " + ", ".join(f"{k}={v}" for k, v in constant.items()) + ".")
+    for p in params:
+        values = ", ".join(str(v) for v in sorted(runs[p].dropna().unique()))
+        facts.append(f"Swept {p}: {values}.")
+    blocks.append(("ul", facts))
+    for note in report.notes:
+        blocks.append(("p", f"Note: {note}"))
+
+    if report.mode == "comparison":
+        blocks += _comparison_blocks(report, order, baseline)
+    else:
+        blocks += _sweep_blocks(report, outcome, params)
+
+    costs = config.get("costs")
+    blocks.append(("h2", "Unit costs"))
+    if isinstance(costs, dict) and costs:
+        flat = _flatten(costs)
+        table = pd.DataFrame(
+            {
+                "item": list(flat),
+                "USD": [_num(float(v)) if _is_num(v) else v for v in flat.values()],
+            }
+        )
+        source = f"{runs['run_dir'].iloc[0]}/config.yaml"
+        swept_costs = [p for p in res.swept_parameters(runs) if p.startswith("costs.")]
+        scope = (
+            f"{', '.join(swept_costs)} vary between runs; see runs.parquet"
+            if swept_costs
+            else "the same for every run"
+        )
+        blocks.append(("p", f"From `costs` in {source} ({scope})."))
+        blocks.append(("table", table))
+    else:
+        blocks.append(("p", "No `costs` section found in the runs' config.yaml."))
+
+    blocks.append(("h2", "Runs left out"))
+    if report.skipped.empty:
+        blocks.append(("p", "None: every run found was complete."))
+    else:
+        blocks.append(("p", "Failed and incomplete runs are not in any table or figure."))
+        blocks.append(("table", report.skipped.fillna("")))
+    blocks.append(
+        (
+            "p",
+            "Files: summary.csv (one row per strategy x outcome), runs.parquet (one row per "
+            "run), timeseries.parquet (every run's daily series), skipped.csv.",
+        )
+    )
+    return blocks
+
+
+def _is_num(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _findings(summary: pd.DataFrame, baseline: str) -> list[str]:
+    """A few plain-language sentences: biggest effects, best value, harms."""
+    rows = summary[summary["diff"].notna() & (summary["strategy"] != baseline)]
+    out: list[str] = []
+
+    def best(outcome: str, noun: str, past: str) -> None:
+        r = rows[rows["outcome"] == outcome]
+        if r.empty:
+            return
+        label = plots.metric_label(outcome, with_unit=False).lower()
+        sign = 1 if res.higher_is_better(outcome) else -1
+        top = r.loc[(sign * r["diff"]).idxmax()]
+        if res.direction(outcome, top["diff"]) != "better":
+            out.append(f"No strategy {past} {label}.")
+            return
+        sure = "" if top["significant"] else " (but its 95% CI includes zero)"
+        out.append(
+            f"Largest {noun} in {label}: {top['strategy']}, {_change(top, star=False)}{sure}."
+        )
+
+    best("crimes", "cut", "cut")
+    best("trust_mean", "rise", "raised")
+    best("victimization_rate", "cut", "cut")
+    value = rows[(rows["outcome"] == "crimes") & rows["significant"] & (rows["diff"] < 0)]
+    value = value[np.isfinite(value["crimes_averted_per_1m_usd"])]
+    if not value.empty:
+        top = value.loc[value["crimes_averted_per_1m_usd"].idxmax()]
+        out.append(
+            f"Most crimes averted per $1M of extra cost (among strategies that cut crime "
+            f"with a CI excluding zero): {top['strategy']}, "
+            f"{_num(top['crimes_averted_per_1m_usd'])} per $1M."
+        )
+    harms = rows[rows["significant"]]
+    worse = [
+        res.direction(o, d) == "worse" for o, d in zip(harms["outcome"], harms["diff"], strict=True)
+    ]
+    harms = harms[np.array(worse, dtype=bool)]
+    for strategy, rows_s in harms.groupby("strategy", sort=False):
+        names = "; ".join(plots.metric_label(o, with_unit=False) for o in rows_s["outcome"])
+        out.append(f"{strategy} is worse than baseline (95% CI excludes zero) on: {names}.")
+    return out
+
+
+def _comparison_blocks(report: Report, order: list[str], baseline: str | None) -> list[Block]:
+    summary = report.summary
+    blocks: list[Block] = []
+    outcomes = [o for o in KEY_OUTCOMES if (summary["outcome"] == o).any()]
+    findings = _findings(summary, baseline) if baseline is not None and len(order) > 1 else []
+    if findings:
+        blocks.append(("h2", "Key findings"))
+        blocks.append(("ul", findings))
+    blocks.append(("h2", "Headline results"))
+    if baseline is not None and len(order) > 1:
+        blocks.append(
+            (
+                "p",
+                f"Change vs {baseline}: mean paired difference [95% CI] (percent change); "
+                "* marks a CI that excludes zero. Baseline row: mean [95% CI].",
+            )
+        )
+    rows = []
+    for strategy in order:
+        s = summary[summary["strategy"] == strategy].set_index("outcome")
+        row: dict[str, str] = {"strategy": strategy}
+        for o in outcomes:
+            r = s.loc[o]
+            if strategy == baseline or baseline is None:
+                row[plots.metric_label(o)] = _level(r)
+            else:
+                row[plots.metric_label(o)] = _change(r)
+        if baseline is not None and strategy != baseline and "crimes" in s.index:
+            per = s.loc["crimes", "crimes_averted_per_1m_usd"]
+            row["Crimes averted per $1M"] = _num(per) if np.isfinite(per) else "same or lower cost"
+        elif baseline is not None and len(order) > 1:
+            row["Crimes averted per $1M"] = ""
+        rows.append(row)
+    blocks.append(("table", pd.DataFrame(rows)))
+    for key in ("forest", "cost"):
+        if key in report.figures:
+            blocks.append(("img", (report.figures[key], _CAPTIONS[key])))
+
+    if baseline is not None and len(order) > 1:
+        blocks.append(("h2", "Differences whose 95% CI excludes zero"))
+        sig = summary[summary["significant"]]
+        if sig.empty:
+            blocks.append(("p", "None: no difference vs baseline is distinguishable from zero."))
+        else:
+            table = pd.DataFrame(
+                {
+                    "strategy": sig["strategy"],
+                    "outcome": [plots.metric_label(o) for o in sig["outcome"]],
+                    "change vs baseline [95% CI] (%)": [
+                        _change(r, star=False) for _, r in sig.iterrows()
+                    ],
+                    "direction": [
+                        res.direction(o, d)
+                        for d, o in zip(sig["diff"], sig["outcome"], strict=True)
+                    ],
+                }
+            )
+            blocks.append(("table", table))
+            tested = int(summary["diff"].notna().sum())
+            blocks.append(
+                (
+                    "p",
+                    f"{len(sig)} of {tested} strategy x outcome differences have a 95% CI that "
+                    "excludes zero. Even for an outcome a strategy does not affect, the interval "
+                    "would exclude zero about 1 time in 20; an interval is omitted where the "
+                    "difference is the same in every replicate (e.g. a fixed cost).",
+                )
+            )
+    blocks.append(("h2", "Over time, by group and on the map"))
+    for key in ("crime", "trust", "equity", "map"):
+        if key in report.figures:
+            blocks.append(("img", (report.figures[key], _CAPTIONS[key])))
+    return blocks
+
+
+_CAPTIONS = {
+    "forest": "Effects vs baseline (mean paired difference with 95% CI).",
+    "cost": "Cost-effectiveness: extra cost against crimes averted.",
+    "crime": "True vs recorded crime over time.",
+    "trust": "Trust in police and reporting rate over time.",
+    "equity": "Equity: trust and victimisation by group.",
+    "map": "Crime hot spots: baseline and the strategy with the least crime.",
+}
+
+
+def _sweep_blocks(report: Report, outcome: str, params: list[str]) -> list[Block]:
+    blocks: list[Block] = []
+    if "sweep" in report.figures:
+        blocks.append(("h2", "Figure"))
+        blocks.append(("img", (report.figures["sweep"], plots.metric_label(outcome))))
+    rows = report.summary[report.summary["outcome"] == outcome]
+    by = ["strategy", *params]
+    table = rows[by].copy()
+    table["n"] = rows["n"]
+    table[f"{outcome}: mean [95% CI]"] = [_level(r) for _, r in rows.iterrows()]
+    if rows["diff"].notna().any():
+        table["change vs baseline"] = [_change(r) for _, r in rows.iterrows()]
+    blocks.append(("h2", f"{plots.metric_label(outcome)} by setting"))
+    if len(table) > 200:
+        blocks.append(("p", f"{len(table)} settings: see summary.csv (first 200 shown)."))
+    blocks.append(("table", table.head(200)))
+    return blocks
+
+
+def _markdown(blocks: list[Block]) -> str:
+    lines: list[str] = []
+    for kind, content in blocks:
+        if kind == "h1":
+            lines += [f"# {content}", ""]
+        elif kind == "h2":
+            lines += [f"## {content}", ""]
+        elif kind == "p":
+            lines += [content, ""]
+        elif kind == "ul":
+            lines += [f"- {item}" for item in content] + [""]
+        elif kind == "img":
+            path, caption = content
+            lines += [f"![{caption}]({path})", "", f"*{caption}*", ""]
+        elif kind == "table":
+            frame: pd.DataFrame = content
+            cells = [[_md_cell(v) for v in frame.columns]]
+            cells += [[_md_cell(v) for v in row] for row in frame.itertuples(index=False)]
+            lines.append("| " + " | ".join(cells[0]) + " |")
+            lines.append("|" + "---|" * len(frame.columns))
+            lines += ["| " + " | ".join(row) + " |" for row in cells[1:]]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _md_cell(value: Any) -> str:
+    text = _num(value) if isinstance(value, float) else str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1200px;margin:2em auto;
+padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:.2em}
+table{border-collapse:collapse;margin:.6em 0;font-size:.88em}
+th,td{border:1px solid #ccc;padding:.3em .55em;text-align:left;vertical-align:top}
+th{background:#f3f3f3}tr:nth-child(even) td{background:#fafafa}
+figure{margin:1em 0}img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{color:#555;font-size:.9em}
+"""
+
+
+def _html(blocks: list[Block], out: Path) -> str:
+    title = next((c for k, c in blocks if k == "h1"), "commsim report")
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+    ]
+    for kind, content in blocks:
+        if kind in {"h1", "h2"}:
+            parts.append(f"<{kind}>{html.escape(content)}</{kind}>")
+        elif kind == "p":
+            parts.append(f"<p>{_inline(content)}</p>")
+        elif kind == "ul":
+            parts.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in content) + "</ul>")
+        elif kind == "img":
+            path, caption = content
+            data = base64.b64encode((out / path).read_bytes()).decode("ascii")
+            parts.append(
+                f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(caption)}">'
+                f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+            )
+        elif kind == "table":
+            frame: pd.DataFrame = content
+            head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+            body = "".join(
+                "<tr>" + "".join(f"<td>{html.escape(_md_cell(v))}</td>" for v in row) + "</tr>"
+                for row in frame.itertuples(index=False)
+            )
+            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _inline(text: str) -> str:
+    """Escape text and render `code` spans."""
+    pieces = html.escape(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces))
+
+
+# --------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, ``commsim: error: ...``, exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print one error line and exit with code 2."""
+        self.exit(2, f"commsim: error: {message}\n")
+
+
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace | int:
+    """Parse arguments; return the namespace, or the exit code after --help or an error."""
+    try:
+        return parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog="commsim report",
+        description="Aggregate a folder of runs (compare output or Hydra multirun) into "
+        "tables, figures and a report.",
+    )
+    parser.add_argument("dir", type=Path, help="folder holding run directories")
+    parser.add_argument("--out", type=Path, default=None, help="report folder (default DIR/report)")
+    parser.add_argument("--outcome", default="crimes", help="outcome of sweep figures")
+    parser.add_argument("--x", default=None, help="swept parameter on the x axis")
+    parser.add_argument("--y", default=None, help="swept parameter on the y axis (heatmap)")
+    parser.add_argument("--baseline", default=res.BASELINE, help="reference strategy")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``commsim report``; return the exit code.
+
+    Args:
+        argv: Arguments after ``report`` (default: ``sys.argv[1:]``).
+
+    Returns:
+        0 on success, 1 if there is nothing to report, 2 on bad input.
+    """
+    args = parse(_parser(), argv)
+    if isinstance(args, int):
+        return args
+    if not args.dir.is_dir():
+        print(f"commsim: error: dir={args.dir}: no such directory", file=sys.stderr)
+        return 2
+    try:
+        report = build_report(args.dir, args.out, args.outcome, args.x, args.y, args.baseline)
+    except ReportError as exc:
+        print(f"commsim: error: {exc}", file=sys.stderr)
+        return 1 if "no complete runs" in str(exc) else 2
+    left_out = f", {len(report.skipped)} left out" if len(report.skipped) else ""
+    print(f"report: {report.out / 'report.html'} ({len(report.runs)} runs{left_out})")
+    return 0
