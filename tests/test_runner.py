@@ -57,3 +57,14 @@ def test_summary_counts_match_events(small_run):
     assert s["arrests"] == ev["arrested"].sum()
     assert sum(s[f"crimes_{t}"] for t in ("burglary", "robbery", "vandalism")) == s["crimes"]
     assert s["crimes"] == small_run.timeseries["crimes"].sum()
+
+
+def test_outputs_are_ordinary_readable_files(small_run, tmp_path):
+    import os
+    import stat
+
+    out = small_run.write(tmp_path / "run")
+    mode = stat.S_IMODE((out / "summary.json").stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask

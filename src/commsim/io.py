@@ -22,6 +22,8 @@ import pandas as pd
 
 MANIFEST = "manifest.json"
 RUN_FILES = ("config.yaml", "timeseries.parquet", "events.parquet", "summary.json", MANIFEST)
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 KEY_PACKAGES = ("commsim", "mesa", "numpy", "pandas", "networkx", "scipy", "hydra-core", "pyarrow")
 
 
@@ -32,6 +34,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; outputs are ordinary files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
