@@ -68,3 +68,13 @@ def test_outputs_are_ordinary_readable_files(small_run, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert mode == 0o666 & ~umask
+
+
+def test_events_name_the_victim_for_repeat_victimisation(small_run):
+    ev = small_run.events
+    with_victim = ev[ev["victim"] >= 0]
+    assert (ev.loc[ev["victim"] < 0, "victim_group"] == "none").all()
+    assert (with_victim["victim_group"] != "none").all()
+    assert with_victim["victim"].between(0, small_run.counts["residents"] - 1).all()
+    # A resident's group never changes, so one victim id always has one group.
+    assert (with_victim.groupby("victim")["victim_group"].nunique() == 1).all()

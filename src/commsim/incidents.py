@@ -75,6 +75,7 @@ def handle_crime(model: CommunityModel, offender: int, place: int, kind: str) ->
         "neighborhood": int(model.city.neighborhood[place]),
         "type": kind,
         "victim_group": model.groups[res.group[victim]] if victim >= 0 else "none",
+        "victim": int(victim),  # resident number, -1 when no resident was the victim
         "reported": reported,
         "recorded": reported or on_view,
         "response_min": response,

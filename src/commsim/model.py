@@ -45,6 +45,7 @@ EVENT_COLUMNS = [
     "neighborhood",
     "type",
     "victim_group",
+    "victim",
     "reported",
     "recorded",
     "response_min",

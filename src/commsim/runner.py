@@ -131,6 +131,7 @@ def _events_frame(model: CommunityModel) -> pd.DataFrame:
         "neighborhood": "int64",
         "type": "string",
         "victim_group": "string",
+        "victim": "int64",
         "reported": "bool",
         "recorded": "bool",
         "response_min": "Float64",  # null (not NaN) where nobody reported
