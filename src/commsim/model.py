@@ -193,6 +193,7 @@ class CommunityModel(PatrolMixin, OffendingMixin, mesa.Model):
             self.policies.append(
                 ExtraOfficers(self.n_base_officers, n_funded, pol.start_day, pol.end_day)
             )
+        self.duty_now = self.on_duty_mask()  # refreshed by patrol every tick
         self.planned_cost_per_year = planned + n_funded * self.config.costs.officer_per_year
 
     def _build_agents(self) -> None:
@@ -285,7 +286,7 @@ class CommunityModel(PatrolMixin, OffendingMixin, mesa.Model):
             The officer, the street distance in metres, and whether it was free.
         """
         off = self.officers
-        duty = np.flatnonzero(self.on_duty_mask())
+        duty = np.flatnonzero(self.duty_now)
         free = duty[off.busy_until[duty] <= self.tick]
         pool = free if len(free) else duty
         dist = self.city.distance_m[off.place[pool], place]
@@ -333,7 +334,7 @@ class CommunityModel(PatrolMixin, OffendingMixin, mesa.Model):
 
     def _patrol_contacts(self) -> None:
         off, t, rng = self.officers, self.trust_params, self.streams["contact"]
-        free = np.flatnonzero(self.on_duty_mask() & (off.busy_until <= self.tick))
+        free = np.flatnonzero(self.duty_now & (off.busy_until <= self.tick))
         community = (self.patrol_strategy == "community") | (
             (self.patrol_strategy == "mixed") & ~off.hotspot_role[free]
         )

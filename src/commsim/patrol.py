@@ -21,7 +21,7 @@ class PatrolMixin:
 
     def _patrol(self) -> None:
         off, rng, p = self.officers, self.streams["patrol"], self.city.n_places
-        duty = self.on_duty_mask()
+        duty = self.duty_now = self.on_duty_mask()  # shifts change only between ticks
         free = np.flatnonzero(duty & (off.busy_until <= self.tick))
         strategy = self.patrol_strategy
         random_place = rng.integers(0, p, len(free))

@@ -330,16 +330,20 @@ def _neutral_outcome(outcome: str) -> bool:
     return direction(outcome, 1.0) in {"higher", "lower"}
 
 
+#: Outcomes of the forest plot, in this order (the report's headline table adds cost).
+FOREST_OUTCOMES = (
+    "crimes",
+    "reporting_rate",
+    "trust_mean",
+    "trust_gap",
+    "response_time_median_min",
+    "victimization_rate",
+)
+
+
 def forest(
     summary: pd.DataFrame,
-    outcomes: Sequence[str] = (
-        "crimes",
-        "reporting_rate",
-        "trust_mean",
-        "trust_gap",
-        "response_time_median_min",
-        "victimization_rate",
-    ),
+    outcomes: Sequence[str] = FOREST_OUTCOMES,
     strategies: Sequence[str] | None = None,
     max_cols: int = 3,
 ) -> Figure:

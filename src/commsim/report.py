@@ -43,15 +43,7 @@ from commsim.io import atomic_write, write_text
 __all__ = ["OneLineParser", "Report", "ReportError", "build_report", "main", "parse"]
 
 #: Outcomes shown in the headline table and forest plot, in this order.
-KEY_OUTCOMES = (
-    "crimes",
-    "reporting_rate",
-    "trust_mean",
-    "trust_gap",
-    "response_time_median_min",
-    "victimization_rate",
-    "cost_usd",
-)
+KEY_OUTCOMES = (*plots.FOREST_OUTCOMES, "cost_usd")
 TIME_METRICS = ("crimes", "crimes_reported", "trust_mean", "reporting_rate")
 SMOOTH_DAYS = 7
 QUANTILES = (0.1, 0.9)
@@ -324,7 +316,7 @@ def _figures(
         lambda: plots.trust_reporting_over_time(bands, order, band_label=band, smoothing=smooth),
     )
     if baseline is not None and len(order) > 1:
-        draw("forest", "effects.png", lambda: plots.forest(summary, KEY_OUTCOMES[:-1], order))
+        draw("forest", "effects.png", lambda: plots.forest(summary, plots.FOREST_OUTCOMES, order))
         draw("cost", "cost_effectiveness.png", lambda: plots.cost_effectiveness(summary, order))
     draw("equity", "equity.png", lambda: plots.equity(summary, strategies=order))
     best = _best(summary, baseline, order)
