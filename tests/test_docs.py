@@ -3,30 +3,38 @@
 import re
 from pathlib import Path
 
-import pytest
-
-from commsim.paramdoc import END, START, field_comments, table
+from commsim.paramdoc import END, SOURCE_WORDS, START, table
+from commsim.params import SimConfig
+from commsim.paramspec import describe
 
 ROOT = Path(__file__).resolve().parents[1]
-BEHAVIOUR = [
-    "PopulationParams",
-    "OffendingParams",
-    "PlaceParams",
-    "ReportingParams",
-    "TrustParams",
-    "PoliceParams",
-    "OffenderDynamicsParams",
-    "CostParams",
-]
-SOURCE = re.compile(r"assumption|calibrated|\b(19|20)\d\d\b")
+YEAR = re.compile(r"\b(19|20)\d\d\b")
 
 
-@pytest.mark.parametrize("section", BEHAVIOUR)
-def test_every_behavioural_default_has_a_source_or_says_assumption(section):
-    missing = [name for name, text in field_comments()[section].items() if not SOURCE.search(text)]
-    if section == "PopulationParams":
-        missing = [m for m in missing if m != "groups"] if "groups" in missing else missing
-    assert not missing, f"{section}: {missing}"
+def _has_source(text: str) -> bool:
+    return bool(YEAR.search(text)) or any(word in text for word in SOURCE_WORDS)
+
+
+def test_every_default_has_a_source_or_says_assumption():
+    missing = [p.key for p in describe(SimConfig()) if not _has_source(p.source)]
+    assert not missing, missing
+
+
+def test_every_number_has_a_unit():
+    bare = [
+        p.key
+        for p in describe(SimConfig())
+        if p.is_number and not p.unit and p.source not in ("choice", "label")
+    ]
+    assert not bare, bare
+
+
+def test_every_lever_is_a_policy_key_with_a_label_and_range():
+    levers = [p for p in describe(SimConfig()) if p.lever]
+    assert levers
+    for p in levers:
+        assert p.key.startswith("policy."), p.key
+        assert p.label and (p.choices or p.hi is not None), p.key
 
 
 def test_model_md_parameter_table_is_current():

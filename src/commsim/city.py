@@ -8,8 +8,11 @@ same facts as NumPy arrays for the simulation's vectorised hot loop.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -17,7 +20,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import Delaunay
 
-from commsim.params import CityConfig, ConfigError
+from commsim.paramspec import ConfigError, Section, param
 
 LAND_USES = ("residential", "mixed", "commercial", "park")
 # Relative attractiveness to offenders by land use; assumption (Brantingham &
@@ -34,6 +37,78 @@ GRAPHML_DEFAULTS = {
     "land_use": "residential",
     "disadvantage": 0.3,
 }
+CITY_KINDS = ("neighborhoods", "grid", "organic", "graphml")
+
+
+@dataclass(frozen=True)
+class CityConfig(Section):
+    """The street network and its neighbourhoods (the ``city.*`` keys)."""
+
+    section = "city"
+
+    name: str = param("default", source="label", doc="Label of the city preset.")
+    kind: str = param("neighborhoods", choices=CITY_KINDS, source="choice")
+    residents: int = param(
+        5000,
+        lo=10,
+        hi=2_000_000,
+        unit="people",
+        source="assumption: a district of ~2,000 households",
+    )
+    places: int = param(
+        600, lo=9, unit="street-network nodes", source="assumption (blocks and corners)"
+    )
+    neighborhoods: int = param(
+        6,
+        lo=1,
+        hi=100,
+        unit="neighbourhoods",
+        source="assumption: ~1,000 residents each, a US block-group scale",
+    )
+    block_m: float = param(
+        120.0, lo=10, hi=2000, unit="metres", source="assumption (a short US block)"
+    )
+    disadvantage_min: float = param(
+        0.1, lo=0, hi=1, unit="0-1 index", source="assumption (least disadvantaged neighbourhood)"
+    )
+    disadvantage_max: float = param(
+        0.8, lo=0, hi=1, unit="0-1 index", source="assumption (most disadvantaged neighbourhood)"
+    )
+    graphml: str | None = param(
+        None, source="path", doc="A user's GraphML street network (kind=graphml)."
+    )
+    max_places: int = param(
+        5000,
+        lo=9,
+        hi=20_000,
+        unit="places",
+        source="choice (memory limit)",
+        doc="Larger user networks are refused.",
+    )
+    seed_offset: int = param(
+        0, lo=0, source="choice", doc="Varies the generated layout independently of the run seed."
+    )
+
+    def check(self) -> None:
+        """Places within the limit, enough places for the neighbourhoods, a file for graphml."""
+        if self.places > self.max_places:
+            raise ConfigError(
+                "city.places", self.places, f"must be at most city.max_places={self.max_places}"
+            )
+        if self.neighborhoods > self.places:
+            raise ConfigError(
+                "city.neighborhoods", self.neighborhoods, "must be at most city.places"
+            )
+        if self.disadvantage_max < self.disadvantage_min:
+            raise ConfigError(
+                "city.disadvantage_max",
+                self.disadvantage_max,
+                f"must be at least city.disadvantage_min={self.disadvantage_min:g}",
+            )
+        if self.kind == "graphml" and not self.graphml:
+            raise ConfigError(
+                "city.graphml", self.graphml, "must be the path of a GraphML file when kind=graphml"
+            )
 
 
 @dataclass
@@ -46,7 +121,7 @@ class City:
     households: np.ndarray  # int, households living at the place
     land_use: np.ndarray  # int, index into LAND_USES
     disadvantage: np.ndarray  # float 0-1
-    base_attractiveness: np.ndarray  # float > 0
+    attract_z: np.ndarray  # float, a standard-normal draw per place (spread of attractiveness)
     adjacency: sparse.csr_matrix  # unweighted, symmetric, no self loops
     distance_m: np.ndarray  # float32 (P, P) shortest street distance in metres
 
@@ -61,15 +136,30 @@ class City:
         return int(self.neighborhood.max()) + 1
 
 
-def build_city(
-    config: CityConfig, rng: np.random.Generator, attractiveness_sd: float = 0.5
-) -> City:
+def city_for(config: Any) -> City:
+    """The city of a run config (a ``SimConfig`` or its ``CityConfig``), built once per process.
+
+    The layout depends on the city section alone (and its ``seed_offset``), never
+    on the run seed: every replicate and scenario runs on the same streets.
+
+    Examples:
+        >>> city = city_for(CityConfig(places=100, neighborhoods=3))
+    """
+    return _city_for(config if isinstance(config, CityConfig) else config.city)
+
+
+@lru_cache(maxsize=8)
+def _city_for(config: CityConfig) -> City:
+    rng = np.random.default_rng([config.seed_offset, zlib.crc32(b"city")])
+    return build_city(config, rng)
+
+
+def build_city(config: CityConfig, rng: np.random.Generator) -> City:
     """Build the city a config asks for.
 
     Args:
         config: The city section of the run config.
-        rng: Generator for layout and attributes (a stream of the run's seed).
-        attractiveness_sd: Log-normal spread of base attractiveness.
+        rng: Generator for layout and attributes.
 
     Returns:
         The validated city.
@@ -85,7 +175,7 @@ def build_city(
     else:
         graph = neighborhoods_graph(config.places, config.neighborhoods, config.block_m, rng)
         _assign_attributes(graph, config, rng)
-    return city_from_graph(graph, rng, attractiveness_sd)
+    return city_from_graph(graph, rng)
 
 
 def grid_graph(places: int, neighborhoods: int, block_m: float) -> nx.Graph:
@@ -206,7 +296,7 @@ def _assign_attributes(graph: nx.Graph, config: CityConfig, rng: np.random.Gener
             graph.nodes[node]["disadvantage"] = float(levels[nb])
 
 
-def city_from_graph(graph: nx.Graph, rng: np.random.Generator, attractiveness_sd: float) -> City:
+def city_from_graph(graph: nx.Graph, rng: np.random.Generator) -> City:
     """Turn an attributed, validated graph into a :class:`City` with arrays."""
     graph = nx.convert_node_labels_to_integers(graph, label_attribute="name")
     n = graph.number_of_nodes()
@@ -218,9 +308,6 @@ def city_from_graph(graph: nx.Graph, rng: np.random.Generator, attractiveness_sd
     households = np.array([graph.nodes[i]["households"] for i in range(n)], dtype=np.int64)
     land_use = np.array([LAND_USES.index(graph.nodes[i]["land_use"]) for i in range(n)])
     disadvantage = np.array([graph.nodes[i]["disadvantage"] for i in range(n)], dtype=float)
-    attract = rng.lognormal(0.0, attractiveness_sd, n) * LAND_USE_ATTRACTION[land_use]
-    attract *= 1.0 + 0.5 * disadvantage
-    attract /= attract.mean()
     rows, cols, lengths = [], [], []
     for u, v, d in graph.edges(data=True):
         rows += [u, v]
@@ -236,7 +323,7 @@ def city_from_graph(graph: nx.Graph, rng: np.random.Generator, attractiveness_sd
         households=households,
         land_use=land_use,
         disadvantage=disadvantage,
-        base_attractiveness=attract,
+        attract_z=rng.standard_normal(n),
         adjacency=adjacency,
         distance_m=distance,
     )

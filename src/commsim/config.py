@@ -19,6 +19,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from commsim.params import (
     NO_VALUE,
+    RENAMED_KEYS,
     CityConfig,
     ConfigError,
     PolicyConfig,
@@ -140,6 +141,9 @@ def config_from_kwargs(
     if policy is not None:
         cfg = with_overrides(cfg, policy=preset("policy", policy, PolicyConfig))
     policy_fields = {f.name for f in fields(PolicyConfig)}
+    for key in levers or {}:
+        if f"policy.{key}" in RENAMED_KEYS:
+            raise renamed(f"policy.{key}")
     changes: dict[str, Any] = {}
     for key, value in (levers or {}).items():
         if key in policy_fields:
@@ -180,6 +184,8 @@ def explain(exc: BaseException, prefix: str = "") -> ConfigError:
         return ConfigError(group, name, "must be one of " + ", ".join(options(group)))
     if m := _KEY_NOT_IN.search(text):
         bad, owner = m.groups()
+        if key in RENAMED_KEYS:
+            return renamed(key)
         parent = key.rsplit(".", 1)[0] if key and "." in key else ""
         allowed = _field_names(owner)
         where = f" under {parent}" if parent else ""
@@ -204,6 +210,13 @@ def explain(exc: BaseException, prefix: str = "") -> ConfigError:
     return ConfigError(key or "config", NO_VALUE, first_line)
 
 
+def renamed(key: str) -> ConfigError:
+    """The error for a key of commsim 0.1 that moved or went."""
+    return ConfigError(
+        key, NO_VALUE, f"this key was renamed; use {RENAMED_KEYS[key]} (see CHANGELOG.md)"
+    )
+
+
 def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
@@ -212,4 +225,7 @@ def _field_names(class_name: str) -> list[str]:
     import commsim.params as params
 
     cls = getattr(params, class_name, None)
+    if cls is None:
+        sections = {c.__name__: c for c in params.evidence_sections().values()}
+        cls = sections.get(class_name)
     return [f.name for f in fields(cls)] if cls is not None and is_dataclass(cls) else []

@@ -1,7 +1,7 @@
-"""The parameter table of docs/model.md, generated from params.py's own comments.
+"""The parameter table of docs/model.md, generated from the parameters' own descriptions.
 
-Each parameter's unit and source live next to its default in
-:mod:`commsim.params`; this module turns them into a Markdown table, so the
+Each parameter's unit, range and source live on its field
+(:func:`commsim.paramspec.param`); this module turns them into Markdown, so the
 documentation cannot drift from the code (a test compares them).
 
 Run ``python -m commsim.paramdoc docs/model.md`` to refresh the table in place.
@@ -9,83 +9,51 @@ Run ``python -m commsim.paramdoc docs/model.md`` to refresh the table in place.
 
 from __future__ import annotations
 
-import ast
-import dataclasses
-import inspect
 import sys
 from pathlib import Path
 
-from commsim import params
+from commsim.params import SimConfig
+from commsim.paramspec import ParamInfo, describe
 
 START, END = "<!-- parameters:start -->", "<!-- parameters:end -->"
-SECTIONS = {
-    "CityConfig": "city",
-    "PopulationParams": "population",
-    "GroupParams": "population.groups.<name>",
-    "OffendingParams": "offending",
-    "PlaceParams": "places",
-    "ReportingParams": "reporting",
-    "TrustParams": "trust",
-    "PoliceParams": "police",
-    "OffenderDynamicsParams": "offenders",
-    "PolicyConfig": "policy",
-    "CostParams": "costs",
-    "SimConfig": "",
-}
-SOURCE_MARKERS = ("assumption", "calibrated", "19", "20", "(see", "metres", "path", "id")
+#: Source words that say where a behavioural default comes from.
+SOURCE_WORDS = ("assumption", "calibrated", "lever", "choice", "label", "path", "scenario")
 
 
-def field_comments() -> dict[str, dict[str, str]]:
-    """``{class name: {field: comment}}`` read from the source of commsim.params."""
-    source = inspect.getsource(params)
-    lines = source.splitlines()
-    out: dict[str, dict[str, str]] = {}
-    for node in ast.parse(source).body:
-        if not isinstance(node, ast.ClassDef) or node.name not in SECTIONS:
-            continue
-        comments = {}
-        for item in node.body:
-            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
-                span = lines[item.lineno - 1 : item.end_lineno or item.lineno]
-                text = next((ln.split("#", 1)[1].strip() for ln in span if "#" in ln), "")
-                comments[item.target.id] = text
-        out[node.name] = comments
-    return out
+def _range(p: ParamInfo) -> str:
+    if p.choices:
+        return " / ".join(p.choices)
+    if p.lo is None and p.hi is None:
+        return ""
+    lo = "" if p.lo is None else f"{p.lo:g}"
+    hi = "" if p.hi is None else f"{p.hi:g}"
+    return f"{lo}–{hi}" if lo and hi else (f"≥ {lo}" if lo else f"≤ {hi}")
 
 
-def _default(cls: type, f: dataclasses.Field) -> str:
-    if f.default is not dataclasses.MISSING:
-        return repr(f.default)
-    if cls is params.PopulationParams and f.name == "groups":
-        return "majority, minority, newcomer (below)"
-    if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-        value = f.default_factory()  # type: ignore[misc]
-        return "[]" if value == [] else "(section)"
-    return ""
+def _cell(text: str) -> str:
+    return text.replace("|", "/")
 
 
 def table() -> str:
-    """The Markdown parameter table: key, default, unit and source."""
-    comments = field_comments()
-    rows = ["| key | default | unit, meaning and source |", "|---|---|---|"]
-    for name, prefix in SECTIONS.items():
-        cls = getattr(params, name)
-        for f in dataclasses.fields(cls):
-            if dataclasses.is_dataclass(f.type) or (
-                f.name in ("shocks",) and name != "PolicyConfig"
-            ):
-                continue
-            if name == "SimConfig" and f.name not in ("seed", "days", "warmup_days"):
-                continue
-            key = f"{prefix}.{f.name}" if prefix else f.name
-            text = comments.get(name, {}).get(f.name, "").replace("|", "/")
-            rows.append(f"| `{key}` | `{_default(cls, f)}` | {text} |")
-    groups = params.PopulationParams().groups
+    """The Markdown parameter table: key, default, unit, range and source."""
+    rows = ["| key | default | unit | range | source | note |", "|---|---|---|---|---|---|"]
+    for p in describe(SimConfig()):
+        if p.key.startswith("population.groups."):
+            continue
+        default = "[]" if p.default == [] else repr(p.default)
+        plausible = (
+            f" (evidence allows {p.plausible[0]:g}–{p.plausible[1]:g})" if p.plausible else ""
+        )
+        rows.append(
+            f"| `{p.key}` | `{_cell(default)}` | {_cell(p.unit)} | {_range(p)} | "
+            f"{_cell(p.source)}{plausible} | {_cell(p.doc)} |"
+        )
+    groups = SimConfig().population.groups
     rows.append("")
     rows.append("| group | share | baseline_trust | smartphone_access |")
     rows.append("|---|---|---|---|")
-    for g, p in groups.items():
-        rows.append(f"| {g} | {p.share} | {p.baseline_trust} | {p.smartphone_access} |")
+    for g, gp in groups.items():
+        rows.append(f"| {g} | {gp.share} | {gp.baseline_trust} | {gp.smartphone_access} |")
     return "\n".join(rows)
 
 
