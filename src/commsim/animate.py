@@ -29,7 +29,7 @@ from commsim.params import ConfigError, ShockConfig, SimConfig, with_overrides
 
 DEFAULT_DAYS = 30
 DEFAULT_EVERY_HOURS = 6
-SHOCK_HOUR = 12  # scheduled shocks land at noon (commsim.policies.shocks)
+SHOCK_HOUR = 12  # scheduled shocks land at noon (commsim.levers.shocks)
 MAX_FRAMES = 2000  # a longer GIF is not a slide any more
 
 

@@ -59,7 +59,7 @@ def time_commsim(overrides: list[str], seed: int = 0) -> dict[str, float]:
     build_start = time.perf_counter()
     model = CommunityModel(config, seed=seed)
     build = time.perf_counter() - build_start
-    agents = len(model.residents) + round(model.base_pool.sum()) + len(model.officers)
+    agents = len(model.residents) + round(model.careers.base_pool.sum()) + len(model.officers)
     ticks = model.total_ticks
     start = time.perf_counter()
     for _ in range(ticks):

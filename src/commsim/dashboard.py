@@ -263,7 +263,7 @@ class WorkshopModel(CommunityModel):
     def daily(self) -> Any:
         """The model's daily table (one row per evaluated day)."""
         with self._lock:
-            return self.datacollector.get_model_vars_dataframe()
+            return self.daily_table()
 
     # -- actions ------------------------------------------------------------
     def step(self) -> None:

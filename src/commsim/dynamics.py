@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from commsim.params import OffendingParams, ReportingParams
+from commsim.behaviour import OffendingParams, ReportingParams
 
 # Relative offending by hour of day, per crime type (index = hour). Assumption
 # shaped on UCR/NIBRS time-of-day profiles: residential burglary peaks in
@@ -31,29 +31,27 @@ def sigmoid(x: np.ndarray | float) -> np.ndarray:
 
 def deterrence(
     residents_present: np.ndarray,
-    watch_present: np.ndarray,
     officers_here: np.ndarray,
     officers_nearby: np.ndarray,
-    volunteers_here: np.ndarray,
-    watch_coverage: np.ndarray,
+    extra_hazard: np.ndarray,
     perceived_risk: np.ndarray,
     p: OffendingParams,
     police_density: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Multiplier in (0, 1] on an offence's chance from guardianship and risk.
 
-    Capable guardians (Cohen & Felson 1979): residents present, watch members
-    (more vigilant), officers at or next to the place, volunteer patrollers;
-    watch signage; the offender's own perceived risk; and the general deterrence
-    of police on patrol in the neighbourhood (officers per 100 places). Each adds
-    to a hazard that discounts the attempt exponentially.
+    Capable guardians (Cohen & Felson 1979): residents present, officers at or
+    next to the place, and guardians that levers put there (``extra_hazard``:
+    vigilant watch members, volunteer patrollers); the offender's own
+    perceived risk; and the general deterrence of police on patrol in the
+    neighbourhood (officers per 100 places). Each adds to a hazard that
+    discounts the attempt exponentially.
     """
     hazard = (
-        p.guardian_weight * (residents_present + p.watch_vigilance * watch_present)
+        p.guardian_weight * residents_present
         + p.officer_here * officers_here
         + p.officer_nearby * officers_nearby
-        + p.volunteer_weight * volunteers_here
-        + p.signage_weight * watch_coverage
+        + extra_hazard
         + p.perceived_risk_weight * perceived_risk
         + p.police_density_weight * police_density
     )
@@ -100,37 +98,32 @@ def report_probability(
     p: ReportingParams,
     *,
     witness: np.ndarray | bool = False,
-    watch: np.ndarray | bool = False,
-    app: np.ndarray | bool = False,
-    campaign: np.ndarray | bool = False,
+    extra_logit: np.ndarray | float = 0.0,
     fear: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Chance a victim or witness reports a crime to the police.
 
-    Rises with trust (Tyler 2006), the crime's severity, watch training, an
-    education campaign and fear; falls for bystanders; an app lowers the cost
-    of reporting for those who have one.
+    Rises with trust (Tyler 2006), the crime's severity and fear; falls for
+    bystanders; ``extra_logit`` carries what levers changed for each person
+    (watch training, an education campaign, a reporting app).
     """
     logit = (
         p.base_logit
         + p.trust_weight * np.asarray(trust)
         + severity
         + p.witness_discount * np.asarray(witness, dtype=float)
-        + p.watch_bonus * np.asarray(watch, dtype=float)
-        + p.app_bonus * np.asarray(app, dtype=float)
-        + p.campaign_bonus * np.asarray(campaign, dtype=float)
+        + np.asarray(extra_logit, dtype=float)
         + p.fear_weight * np.asarray(fear)
     )
     return sigmoid(logit)
 
 
 def response_minutes(
-    distance_m: float, p: ReportingParams, *, via_app: bool, officer_free: bool
+    distance_m: float, p: ReportingParams, *, handling_min: float, officer_free: bool
 ) -> float:
     """Minutes from the report to an officer on scene: call handling, queue, travel."""
-    handling = p.app_call_handling_min if via_app else p.call_handling_min
     queue = 0.0 if officer_free else p.queue_delay_min
-    return handling + queue + distance_m / p.travel_speed_m_per_min
+    return handling_min + queue + distance_m / p.travel_speed_m_per_min
 
 
 def arrest_probability(
@@ -185,6 +178,19 @@ def spread_boost(
     row = slice(adjacency.indptr[place], adjacency.indptr[place + 1])
     boost[adjacency.indices[row]] += neighbor_gain
     boost[place] += self_gain
+
+
+def base_attractiveness(
+    land_use_attraction: np.ndarray, disadvantage: np.ndarray, z: np.ndarray, sd: float
+) -> np.ndarray:
+    """Places' base attractiveness to offenders, mean 1.
+
+    Log-normal spread ``sd`` over standard-normal draws ``z``, times the land
+    use's attraction and a rise with disadvantage (Weisburd 2015: crime
+    concentrates at a few places).
+    """
+    attract = np.exp(sd * z) * land_use_attraction * (1.0 + 0.5 * disadvantage)
+    return attract / attract.mean()
 
 
 def attractiveness(base: np.ndarray, boost: np.ndarray, boost_max: float) -> np.ndarray:

@@ -8,14 +8,33 @@ arrays; all hot-loop updates are vectorised over them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 from scipy import sparse
 
+from commsim.behaviour import PopulationParams
 from commsim.city import City
-from commsim.params import SimConfig
 
-WORKER, STUDENT, AT_HOME = 0, 1, 2
+
+class Schedule(IntEnum):
+    """A resident's weekday routine."""
+
+    WORKER = 0
+    STUDENT = 1
+    AT_HOME = 2
+
+
+class OffenderState(IntEnum):
+    """State of an offender slot."""
+
+    FREE = 0  # an unused slot
+    ACTIVE = 1
+    JAILED = 2
+    DESISTED = 3
+
+
+WORKER, STUDENT, AT_HOME = Schedule.WORKER, Schedule.STUDENT, Schedule.AT_HOME
 # Hours away from home by schedule type (index = hour of day). Assumption,
 # shaped on the American Time Use Survey: work 8-17 h, school 8-15 h.
 AWAY_HOURS = np.zeros((3, 24), dtype=bool)
@@ -25,11 +44,15 @@ AWAY_HOURS[AT_HOME, 10:12] = True  # a shopping trip, taken on some days only
 EVENING_HOURS = slice(18, 22)
 ERRAND_PROB = 0.5  # daily chance an at-home resident makes the 10-12 h trip; assumption
 
-# Offender states.
-SLOT_FREE, ACTIVE, JAILED, DESISTED = 0, 1, 2, 3
+SLOT_FREE, ACTIVE, JAILED, DESISTED = (
+    OffenderState.FREE,
+    OffenderState.ACTIVE,
+    OffenderState.JAILED,
+    OffenderState.DESISTED,
+)
 
 
-def _members_csr(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+def members_csr(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
     """Group items by key: items[indptr[k]:indptr[k + 1]] are those with key k."""
     order = np.argsort(keys, kind="stable")
     counts = np.bincount(keys, minlength=n_keys)
@@ -82,10 +105,10 @@ class Residents:
         return self.nb_members[self.nb_indptr[nb] : self.nb_indptr[nb + 1]]
 
 
-def make_residents(config: SimConfig, city: City, rng: np.random.Generator) -> Residents:
-    """Place residents in homes, give them groups, schedules, trust and ties."""
-    pop = config.population
-    n = config.city.residents
+def make_residents(
+    pop: PopulationParams, n: int, city: City, rng: np.random.Generator
+) -> Residents:
+    """Place ``n`` residents in homes, give them groups, schedules, trust and ties."""
     p = city.n_places
     weights = city.households.astype(float)
     home = rng.choice(p, size=n, p=weights / weights.sum())
@@ -118,11 +141,11 @@ def make_residents(config: SimConfig, city: City, rng: np.random.Generator) -> R
         pop.homophily,
         rng,
     )
-    home_indptr, home_members = _members_csr(home, p)
+    home_indptr, home_members = members_csr(home, p)
     assoc_keys = np.concatenate([home, activity, leisure])
     assoc_items = np.concatenate([np.arange(n)] * 3)
-    place_indptr, order = _members_csr(assoc_keys, p)
-    nb_indptr, nb_members = _members_csr(nb, city.n_neighborhoods)
+    place_indptr, order = members_csr(assoc_keys, p)
+    nb_indptr, nb_members = members_csr(nb, city.n_neighborhoods)
     return Residents(
         home=home,
         activity=activity,
@@ -186,10 +209,10 @@ def _make_ties(
         return sparse.csr_matrix((n, n))
     m = rng.poisson(per_resident / 2, n)
     src = np.repeat(np.arange(n), m)
-    local = _random_member(nb[src], *_members_csr(nb, n_nb), rng)
+    local = _random_member(nb[src], *members_csr(nb, n_nb), rng)
     n_groups = int(group.max()) + 1
     key = nb * n_groups + group  # same neighbourhood and same group
-    same = _random_member(key[src], *_members_csr(key, n_nb * n_groups), rng)
+    same = _random_member(key[src], *members_csr(key, n_nb * n_groups), rng)
     local = np.where(rng.random(len(src)) < homophily, same, local)
     anywhere = rng.integers(0, n, len(src))
     dst = np.where(rng.random(len(src)) < cross, anywhere, local)
@@ -222,6 +245,7 @@ class Offenders:
     release_tick: np.ndarray
     perceived_risk: np.ndarray
     outreach: np.ndarray  # day enrolled in a youth programme, or -1
+    draw_key: np.ndarray  # offender number (never reused): keys per-offender random draws
 
     def __len__(self) -> int:
         return len(self.home)
@@ -249,6 +273,7 @@ class Offenders:
             ("release_tick", 0),
             ("perceived_risk", 0.0),
             ("outreach", -1),
+            ("draw_key", -1),
         ):
             arr = getattr(self, name)
             setattr(self, name, np.concatenate([arr, np.full(extra, fill, dtype=arr.dtype)]))
@@ -265,6 +290,7 @@ def empty_offenders(capacity: int) -> Offenders:
         release_tick=np.zeros(capacity, dtype=np.int64),
         perceived_risk=np.zeros(capacity),
         outreach=np.full(capacity, -1, dtype=np.int64),
+        draw_key=np.full(capacity, -1, dtype=np.int64),
     )
 
 
@@ -276,6 +302,10 @@ class Officers:
     shift: np.ndarray  # 0: 0-8 h, 1: 8-16 h, 2: 16-24 h
     skill: np.ndarray
     trained: np.ndarray
+    competency_group: (
+        np.ndarray
+    )  # group a trained officer's cultural-competency part targets, or -1
+    competency_gain: np.ndarray  # extra skill with that group
     beat: np.ndarray  # neighbourhood id for community beats
     hotspot_role: np.ndarray  # in a mixed strategy, True = hot-spot team
     busy_until: np.ndarray  # tick when free again
@@ -286,18 +316,34 @@ class Officers:
 
 
 def make_officers(
-    n: int, n_funded: int, city: City, skill_mean: float, skill_sd: float, rng: np.random.Generator
+    n: int, city: City, skill_mean: float, skill_sd: float, rng: np.random.Generator, first: int = 0
 ) -> Officers:
-    """``n`` officers of the base force plus ``n_funded`` extra ones (joining later)."""
-    total = n + n_funded
+    """``n`` officers numbered from ``first`` (shifts and beats follow the number).
+
+    The base force and officers a budget adds are made by separate calls on
+    separate streams, so funding never changes the base force's draws.
+    """
+    number = first + np.arange(n)
     return Officers(
-        place=rng.integers(0, city.n_places, total),
-        shift=np.arange(total) % 3,
-        skill=np.clip(rng.normal(skill_mean, skill_sd, total), 0, 1),
-        trained=np.zeros(total, dtype=bool),
+        place=rng.integers(0, city.n_places, n),
+        shift=number % 3,
+        skill=np.clip(rng.normal(skill_mean, skill_sd, n), 0, 1),
+        trained=np.zeros(n, dtype=bool),
+        competency_group=np.full(n, -1, dtype=np.int64),
+        competency_gain=np.zeros(n),
         # Beats: officers of each shift spread over the neighbourhoods.
-        beat=(np.arange(total) // 3) % city.n_neighborhoods,
-        hotspot_role=(np.arange(total) // 3) % 2 == 0,
-        busy_until=np.zeros(total, dtype=np.int64),
-        active_from=np.zeros(total, dtype=np.int64),
+        beat=(number // 3) % city.n_neighborhoods,
+        hotspot_role=(number // 3) % 2 == 0,
+        busy_until=np.zeros(n, dtype=np.int64),
+        active_from=np.zeros(n, dtype=np.int64),
+    )
+
+
+def join_officers(a: Officers, b: Officers) -> Officers:
+    """One force from two (the base force and officers a budget adds)."""
+    return Officers(
+        **{
+            name: np.concatenate([getattr(a, name), getattr(b, name)])
+            for name in a.__dataclass_fields__
+        }
     )

@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
 from commsim import io
-from commsim.metrics import summarize
-from commsim.model import EVENT_COLUMNS, CommunityModel
+from commsim.incidents import EVENT_COLUMNS
+from commsim.model import CommunityModel
+from commsim.outcomes import summarize
 from commsim.params import SimConfig, with_overrides
+from commsim.population import ACTIVE
 
 
 @dataclass
@@ -28,12 +29,21 @@ class RunResult:
 
     config: SimConfig
     seed: int
-    timeseries: pd.DataFrame
-    events: pd.DataFrame
+    tables: dict[str, pd.DataFrame]  # file stem -> frame (timeseries, events, ...)
     summary: dict[str, float]
     wall_seconds: float
     counts: dict[str, int]
     overrides: list[str] = field(default_factory=list)
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """One row per evaluated day."""
+        return self.tables["timeseries"]
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """One row per crime in the evaluation window."""
+        return self.tables["events"]
 
     @property
     def config_yaml(self) -> str:
@@ -57,8 +67,8 @@ class RunResult:
         }
         io.write_json(run_dir / io.MANIFEST, manifest)
         io.write_text(run_dir / "config.yaml", config_yaml)
-        io.write_parquet(run_dir / "timeseries.parquet", self.timeseries)
-        io.write_parquet(run_dir / "events.parquet", self.events)
+        for stem, frame in self.tables.items():
+            io.write_parquet(run_dir / f"{stem}.parquet", frame)
         io.write_json(run_dir / "summary.json", self.summary)
         manifest.update(
             status="complete", wall_seconds=round(self.wall_seconds, 3), counts=self.counts
@@ -97,23 +107,22 @@ def run(
             bar.update(1)
     if bar is not None:
         bar.close()
-    timeseries = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    timeseries.insert(0, "day", np.arange(len(timeseries), dtype=np.int64))
+    timeseries = model.daily_table()
     events = _events_frame(model)
-    summary = summarize(timeseries, events, model.groups, model.group_sizes, model.city.n_places)
+    summary = summarize(timeseries, events, model.city.n_places)
+    w = model.world
     counts = {
-        "residents": len(model.residents),
-        "offenders_initial": round(model.base_pool.sum()),
-        "offenders_active_end": int((model.offenders.state == 1).sum()),
-        "officers": len(model.officers),
-        "places": int(model.city.n_places),
+        "residents": w.n_residents,
+        "offenders_initial": round(model.careers.base_pool.sum()),
+        "offenders_active_end": int((w.offenders.state == ACTIVE).sum()),
+        "officers": len(w.officers),
+        "places": int(w.city.n_places),
         "ticks": int(model.total_ticks),
     }
     return RunResult(
         config=config,
         seed=config.seed,
-        timeseries=timeseries,
-        events=events,
+        tables={"timeseries": timeseries, "events": events},
         summary=summary,
         wall_seconds=time.perf_counter() - start,
         counts=counts,
@@ -122,8 +131,7 @@ def run(
 
 
 def _events_frame(model: CommunityModel) -> pd.DataFrame:
-    rows = model.datacollector.tables["events"]
-    frame = pd.DataFrame({c: rows[c] for c in EVENT_COLUMNS})
+    frame = pd.DataFrame(model.events, columns=EVENT_COLUMNS)
     dtypes = {
         "day": "int64",
         "hour": "int64",
@@ -134,6 +142,7 @@ def _events_frame(model: CommunityModel) -> pd.DataFrame:
         "victim": "int64",
         "reported": "bool",
         "recorded": "bool",
+        "on_view": "bool",
         "response_min": "Float64",  # null (not NaN) where nobody reported
         "arrested": "bool",
         "offender_youth": "bool",

@@ -1,0 +1,48 @@
+"""Process 7: places remember crime — near-repeat attractiveness and crime histories."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from commsim import dynamics
+from commsim.world import World
+
+
+def record_crime(
+    world: World,
+    place: int,
+    kind: str,
+    victim: int,
+    reported: bool,
+    recorded: bool,
+    arrested: bool,
+    response: float | None,
+) -> None:
+    """Raise the place's boost (near repeat), update histories and today's counts."""
+    pp, pl = world.behaviour.places, world.places
+    dynamics.spread_boost(pl.boost, place, world.city.adjacency, pp.boost_self, pp.boost_neighbors)
+    pl.true_history[0, place] += 1
+    if recorded:
+        pl.recorded_history[0, place] += 1
+    if world.in_warmup:
+        if kind == "burglary":
+            pl.warmup_burglary_by_nb[world.city.neighborhood[place]] += 1
+        return
+    c = world.today
+    c.crimes[kind] += 1
+    c.reported += int(reported)
+    c.recorded += int(recorded)
+    if response is not None:
+        c.response_min.append(response)
+    if victim >= 0:
+        c.victims_by_group[world.residents.group[victim]] += 1
+
+
+def daily(world: World) -> None:
+    """End of day: boosts decay; the histories move on a day."""
+    pl = world.places
+    pl.boost *= np.exp(-1.0 / world.behaviour.places.boost_decay_days)
+    pl.true_history = np.roll(pl.true_history, 1, axis=0)
+    pl.true_history[0] = 0
+    pl.recorded_history = np.roll(pl.recorded_history, 1, axis=0)
+    pl.recorded_history[0] = 0
