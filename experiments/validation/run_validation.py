@@ -333,13 +333,13 @@ def run_experiment(seeds: list[int], n_jobs: int) -> tuple[list[Finding], dict[s
     from commsim import __version__, load_config
     from commsim.calibration import crimes_in, near_repeat_ratio
     from commsim.io import git_commit
-    from commsim.model import _cached_city
+    from commsim.city import city_for
     from commsim.runner import run_many
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     start = time.perf_counter()
     cfg = load_config([])
-    city = _cached_city(cfg.city, cfg.places.attractiveness_sd)
+    city = city_for(cfg)
     names = list(SCENARIOS)
     jobs = [(SCENARIOS[n], s) for s in seeds for n in names]
     print(f"validation: {len(jobs)} runs + {len(seeds)} victim-count runs", file=sys.stderr)

@@ -6,8 +6,7 @@ map, a networkx street graph with a ``pos`` node attribute), returns a matplotli
 with the object-oriented API (no pyplot state), so they render headless and can be
 saved with :func:`save_figure` or shown in a notebook.
 
-Axis labels and units come from :data:`commsim.metrics.METRICS`, with built-in
-labels as a fallback for keys it does not (yet) hold.
+Axis labels and units come from the outcome registry (:mod:`commsim.outcomes`).
 
 Examples:
     >>> fig = forest(summary, ["crimes", "trust_mean"])  # doctest: +SKIP
@@ -18,8 +17,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
-from functools import cache
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
+from commsim.outcomes import outcome as registry
 from commsim.results import (
     BASELINE,
     direction,
@@ -58,27 +57,6 @@ __all__ = [
     "trust_reporting_over_time",
 ]
 
-# Used only for keys commsim.metrics.METRICS does not describe: (label, unit, kind).
-_FALLBACK: dict[str, tuple[str, str, str]] = {
-    "crimes": ("True crimes", "crimes", "flow"),
-    "crimes_burglary": ("Burglaries", "crimes", "flow"),
-    "crimes_robbery": ("Robberies", "crimes", "flow"),
-    "crimes_vandalism": ("Vandalism / anti-social behaviour", "crimes", "flow"),
-    "crimes_reported": ("Recorded crimes (reported to police)", "crimes", "flow"),
-    "reporting_rate": ("Reporting rate", "share of crimes", "stock"),
-    "arrests": ("Arrests", "arrests", "flow"),
-    "clearance_rate": ("Clearance rate", "arrests per recorded crime", "stock"),
-    "response_time_median_min": ("Median response time", "min", "stock"),
-    "trust_mean": ("Trust in police", "0-1", "stock"),
-    "trust_gap": ("Trust gap between groups", "0-1", "stock"),
-    "fear_mean": ("Fear of crime", "0-1", "stock"),
-    "victimization_rate": ("Victimisation rate", "per 1,000 residents per year", "stock"),
-    "crime_concentration_top5": ("Crime at the top 5% of places", "share of crimes", "stock"),
-    "active_offenders": ("Active offenders", "people", "stock"),
-    "watch_participation": ("Neighbourhood watch participation", "share of households", "stock"),
-    "cost_usd": ("Programme cost", "USD", "flow"),
-}
-_GROUP_BASES = ("trust_mean", "victimization_rate", "fear_mean")
 
 GOOD = "#1a9850"
 BAD = "#d73027"
@@ -92,37 +70,12 @@ BASELINE_COLOR = "#333333"
 # --------------------------------------------------------------------------------------
 
 
-@cache
-def _lookup() -> Any:
-    """``commsim.metrics.metric`` (key -> Metric, per-group keys included), or ``None``."""
-    try:
-        from commsim import metrics
-    except ImportError:
-        return None
-    if hasattr(metrics, "metric"):
-        return metrics.metric
-    registry = getattr(metrics, "METRICS", None)
-    if isinstance(registry, Mapping):
-        return registry.get
-    return None
-
-
 def _describe(key: str) -> tuple[str, str, str]:
-    lookup = _lookup()
-    found = lookup(key) if lookup is not None else None
-    # The registry's generic entry for keys it does not know has no unit; ours may do better.
-    if found is not None and getattr(found, "unit", ""):
-        label = getattr(found, "label", None) or key
-        unit = getattr(found, "unit", "") or ""
-        kind = getattr(found, "kind", None) or "stock"
-        return str(label), str(unit), str(kind)
-    if key in _FALLBACK:
-        return _FALLBACK[key]
-    for base in _GROUP_BASES:
-        if key.startswith(base + "_"):
-            label, unit, kind = _describe(base)
-            return f"{label}: {key[len(base) + 1 :]}", unit, kind
-    return key.replace("_", " ").capitalize(), "", "stock"
+    try:
+        o = registry(key)
+    except KeyError:
+        return key.replace("_", " ").capitalize(), "", "stock"
+    return o.label, o.unit, o.kind
 
 
 def metric_label(key: str, with_unit: bool = True, per: str | None = None) -> str:

@@ -33,6 +33,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 from scipy import stats
 
+from commsim.outcomes import Direction, sort_key
+from commsim.outcomes import outcome as registry
+
 __all__ = [
     "BASELINE",
     "COMPLETE",
@@ -81,41 +84,6 @@ _RUN_MARKERS = (MANIFEST, SUMMARY, EVENTS, ".hydra")
 
 # Override keys that are not model parameters.
 _NON_PARAMETER_KEYS = {"seed", "policy"}
-
-# Outcomes where a larger value is the better one. Everything else (crime counts, fear,
-# victimisation, response time, gaps, cost) is better when smaller, except the neutral ones.
-_HIGHER_IS_BETTER_PREFIXES = (
-    "trust_mean",
-    "reporting_rate",
-    "clearance_rate",
-    "arrests",
-    "watch_participation",
-)
-# Outcomes whose change is neither better nor worse in itself: recorded crime and arrests
-# fall when crime falls and rise when reporting rises; cost is the price, not an outcome.
-_NEUTRAL = ("crimes_reported", "arrests", "cost_usd")
-
-# DESIGN.md section 4 order; per-group keys (trust_mean_<group>) follow their base key.
-OUTCOME_ORDER = (
-    "crimes",
-    "crimes_burglary",
-    "crimes_robbery",
-    "crimes_vandalism",
-    "crimes_reported",
-    "reporting_rate",
-    "arrests",
-    "clearance_rate",
-    "response_time_median_min",
-    "trust_mean",
-    "trust_gap",
-    "fear_mean",
-    "victimization_rate",
-    "crime_concentration_top5",
-    "active_offenders",
-    "watch_participation",
-    "cost_usd",
-)
-
 
 # --------------------------------------------------------------------------------------
 # Loading and classifying run directories
@@ -468,13 +436,20 @@ def swept_parameters(runs: pd.DataFrame) -> list[str]:
 
 
 def higher_is_better(outcome: str) -> bool:
-    """Say whether a larger value of an outcome is an improvement.
+    """Say whether a larger value of an outcome is an improvement (from the registry).
 
     Examples:
         >>> higher_is_better("trust_mean_minority"), higher_is_better("crimes")
         (True, False)
     """
-    return outcome.startswith(_HIGHER_IS_BETTER_PREFIXES)
+    return _direction(outcome) is Direction.HIGHER_IS_BETTER
+
+
+def _direction(outcome: str) -> Direction:
+    try:
+        return registry(outcome).direction
+    except KeyError:
+        return Direction.NEITHER
 
 
 def direction(outcome: str, change: float) -> str:
@@ -489,18 +464,14 @@ def direction(outcome: str, change: float) -> str:
     """
     if change == 0 or not math.isfinite(change):
         return "unchanged"
-    if outcome in _NEUTRAL:
+    way = _direction(outcome)
+    if way is Direction.NEITHER:
         return "higher" if change > 0 else "lower"
-    return "better" if (change > 0) == higher_is_better(outcome) else "worse"
+    return "better" if (change > 0) == (way is Direction.HIGHER_IS_BETTER) else "worse"
 
 
-def _outcome_rank(key: str) -> tuple[int, int]:
-    if key in OUTCOME_ORDER:
-        return OUTCOME_ORDER.index(key), 0
-    for i, base in enumerate(OUTCOME_ORDER):
-        if key.startswith(base + "_"):
-            return i, 1
-    return len(OUTCOME_ORDER), 0
+def _outcome_rank(key: str) -> tuple[int, int, str]:
+    return sort_key(key)
 
 
 # --------------------------------------------------------------------------------------

@@ -52,8 +52,9 @@ from SALib.sample import sobol as sobol_sample
 
 from commsim import io
 from commsim.config import config_dir, load_config
-from commsim.metrics import daily_keys, metric
+from commsim.outcomes import expanded_keys
 from commsim.params import NO_VALUE, ConfigError, SimConfig, with_overrides
+from commsim.plots import metric_label, metric_unit
 
 METHODS = ("morris", "sobol")
 INDEX_COLUMNS = ["parameter", "outcome", "method", "index", "value", "conf"]
@@ -302,7 +303,7 @@ def check_spec(spec: Spec) -> tuple[Spec, SimConfig]:
         checked.append(p)
     if not spec.outcomes:
         raise ConfigError("outcomes", NO_VALUE, "at least one outcome is required")
-    allowed = [*daily_keys(list(base.population.groups)), "crime_concentration_top5"]
+    allowed = expanded_keys(list(base.population.groups))
     for o in spec.outcomes:
         if o not in allowed:
             raise ConfigError("outcomes", o, "must be one of " + ", ".join(allowed))
@@ -567,7 +568,7 @@ def ranking_figure(indices: pd.DataFrame, title: str | None = None) -> Figure:
         conf = rows.pivot_table(index="parameter", columns="index", values="conf", sort=False)
         order = wide[main].sort_values().index  # largest at the top
         y = np.arange(len(order))
-        m = metric(outcome)
+        label, unit = metric_label(outcome, with_unit=False), metric_unit(outcome)
         if method == "morris":
             ax.barh(
                 y,
@@ -581,7 +582,7 @@ def ranking_figure(indices: pd.DataFrame, title: str | None = None) -> Figure:
             ax.plot(
                 wide.loc[order, "sigma"], y, "o", color="C3", ms=5, label="σ: spread of effects"
             )
-            ax.set_xlabel(f"Change in {m.label.lower()}\nover the parameter's range ({m.unit})")
+            ax.set_xlabel(f"Change in {label.lower()}\nover the parameter's range ({unit})")
         else:
             h = 0.38
             ax.barh(y + h / 2, wide.loc[order, "ST"], h, xerr=conf.loc[order, "ST"].fillna(0),
@@ -591,7 +592,7 @@ def ranking_figure(indices: pd.DataFrame, title: str | None = None) -> Figure:
             ax.set_xlabel("Share of the outcome's variance (0-1)")
         ax.axvline(0, color="0.3", lw=0.8)
         ax.set_yticks(y, list(order))
-        ax.set_title(m.label)
+        ax.set_title(label)
         ax.grid(axis="x", alpha=0.3)
         ax.legend(loc="lower right", fontsize=8, frameon=True)
     name = "Morris screening" if method == "morris" else "Sobol indices"
