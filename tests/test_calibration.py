@@ -5,7 +5,7 @@ import pytest
 
 from commsim import load_config
 from commsim.calibration import crimes_in, near_repeat_ratio
-from commsim.model import _cached_city
+from commsim.city import city_for
 from commsim.runner import run_many
 
 SEEDS = range(10)
@@ -32,7 +32,7 @@ def test_reporting_rate_within_ncvs_range(year_runs):
 def test_near_repeat_burglary_risk_at_least_doubles(year_runs):
     # Johnson et al. 2007: risk elevated near a burglary for at least two weeks.
     cfg = load_config([])
-    city = _cached_city(cfg.city, cfg.places.attractiveness_sd)
+    city = city_for(cfg)
     ratios = [
         near_repeat_ratio(year_runs[(s, 0.0)].events, city.adjacency, cfg.days) for s in SEEDS
     ]
@@ -47,12 +47,21 @@ def test_watch_at_30_percent_cuts_crime_in_covered_neighbourhoods(year_runs):
     assert 0.15 <= reduction <= 0.30, reduction
 
 
-def test_bad_contact_weighs_four_times_a_good_one():
-    cfg = load_config([])
-    assert cfg.trust.asymmetry == 4.0  # Skogan 2006 found 4-14x
-    from commsim import dynamics
+def test_bad_contact_moves_trust_asymmetry_times_a_good_one():
+    # Skogan 2006: a bad encounter weighs 4-14 times a good one. Measured on the
+    # model's own contact process, with the officer's skill forcing good or bad.
+    from commsim import CommunityModel, trust
 
-    after = dynamics.contact_trust(
-        np.array([0.5, 0.5]), np.array([True, False]), cfg.trust.good_contact, 4.0
-    )
-    assert (0.5 - after[1]) == pytest.approx(4 * (after[0] - 0.5))
+    model = CommunityModel(city="small", seed=3)
+    world = model.world
+    people = np.arange(20)
+    world.residents.trust[people] = 0.5
+    world.officers.skill[0] = 1.0  # every contact goes well
+    trust.contact(world, 0, people[:10])
+    world.officers.skill[0] = 0.0  # every contact goes badly
+    trust.contact(world, 0, people[10:])
+    gain = world.residents.trust[people[:10]] - 0.5
+    loss = 0.5 - world.residents.trust[people[10:]]
+    ratio = loss.mean() / gain.mean()
+    assert 4.0 - 1e-9 <= ratio <= 14.0 + 1e-9, ratio
+    assert ratio == pytest.approx(model.config.trust.asymmetry)

@@ -46,7 +46,7 @@ def test_run_writes_the_five_files(tmp_path):
     ("override", "needle"),
     [
         ("policy.watch_coverage=1.7", "policy.watch_coverage=1.7: must be between 0 and 1"),
-        ("policy.patrol_strategy=teleport", "must be one of random, hotspot, community, mixed"),
+        ("policy.patrol_strategy=teleport", "must be one of random, community, hotspot, mixed"),
         ("city.residentz=5", "city.residentz: unknown key"),
         ("policy=nope", "policy='nope': must be one of"),
         ("days=soon", "days='soon': must be an integer"),
@@ -77,7 +77,17 @@ def test_funding_too_small_fails_clearly_and_marks_nothing_complete(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "policy.funding" in proc.stderr
-    assert json.loads((out / "manifest.json").read_text())["status"] == "failed"
+    assert not out.exists()  # refused before anything ran or was written
+
+
+def test_funding_rule_is_checked_for_every_value_of_a_sweep(tmp_path):
+    proc = commsim(
+        "run", "-m", *SMALL, "policy.meetings_per_month=4", "policy.funding=10,1000000",
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "policy.funding=10" in proc.stderr and proc.stderr.strip().count("\n") == 0
+    assert not (tmp_path / "sweep").exists()
 
 
 def test_multirun_sweeps_and_resumes(tmp_path):

@@ -2,7 +2,9 @@
 
 import hashlib
 
-from commsim import load_config, run
+import numpy as np
+
+from commsim import CommunityModel, load_config, run
 from commsim.runner import run_many
 
 OVERRIDES = [
@@ -41,9 +43,51 @@ def test_parallel_equals_serial():
         assert p.timeseries.equals(s.timeseries)
 
 
-def test_common_random_numbers_city_is_shared_across_seeds():
-    from commsim import CommunityModel
+def _watch_membership(extra: list[str]) -> list[np.ndarray]:
+    cfg = load_config(
+        ["city=small", "warmup_days=10", "days=130", "policy.watch_coverage=0.3", *extra]
+    )
+    model = CommunityModel(cfg, seed=3)
+    members = []
+    for day in range(140):
+        model.run_days(1)
+        if day >= 10 and day % 10 == 0:
+            members.append(model.residents.watch.copy())
+    return members
 
+
+def test_unrelated_lever_leaves_watch_membership_identical():
+    # Common random numbers: the app draws from its own stream, so adding it
+    # changes nothing the watch decides (membership here does not depend on trust
+    # after enrolment, and enrolment happens before the app can act).
+    without = _watch_membership([])
+    with_app = _watch_membership(["policy.app_adoption=0.5"])
+    assert any(m.sum() for m in without)
+    for a, b in zip(without, with_app, strict=True):
+        assert (a == b).all()
+
+
+def test_funding_keeps_the_base_force_identical():
+    base = CommunityModel(load_config(["city=small"]), seed=4)
+    funded = CommunityModel(load_config(["city=small", "policy=budget_community"]), seed=4)
+    n = base.world.n_base_officers
+    assert len(funded.officers) > n  # the budget bought officers
+    assert np.array_equal(base.officers.skill, funded.officers.skill[:n])
+    assert np.array_equal(base.officers.place, funded.officers.place[:n])
+
+
+def test_each_lever_draws_from_its_own_stream():
+    # A lever's stream is keyed by (seed, its key): the same draws whatever else runs.
+    a = CommunityModel(load_config(["city=small", "policy.watch_coverage=0.3"]), seed=7)
+    b = CommunityModel(
+        load_config(["city=small", "policy=combined", "policy.watch_coverage=0.3"]), seed=7
+    )
+    assert np.array_equal(a.lever("watch").willingness_noise, b.lever("watch").willingness_noise)
+    assert np.array_equal(a.residents.trust, b.residents.trust)
+    assert np.array_equal(a.residents.home, b.residents.home)
+
+
+def test_replicates_differ_but_share_the_streets():
     a, b = CommunityModel(city="small", seed=1), CommunityModel(city="small", seed=2)
     assert a.city is b.city  # every replicate runs on the same streets
     assert not (a.residents.home == b.residents.home).all()  # but people differ

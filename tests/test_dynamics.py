@@ -3,7 +3,7 @@ import pytest
 from scipy import sparse
 
 from commsim import dynamics
-from commsim.params import OffendingParams, ReportingParams
+from commsim.behaviour import OffendingParams, ReportingParams
 
 OP, RP = OffendingParams(), ReportingParams()
 
@@ -11,11 +11,9 @@ OP, RP = OffendingParams(), ReportingParams()
 def _deter(**kw):
     args = dict(
         residents_present=np.array([0.0]),
-        watch_present=np.array([0.0]),
         officers_here=np.array([0.0]),
         officers_nearby=np.array([0.0]),
-        volunteers_here=np.array([0.0]),
-        watch_coverage=np.array([0.0]),
+        extra_hazard=np.array([0.0]),
         perceived_risk=np.array([0.0]),
         p=OP,
     )
@@ -25,23 +23,15 @@ def _deter(**kw):
 
 @pytest.mark.parametrize(
     "guardian",
-    [
-        "residents_present",
-        "watch_present",
-        "officers_here",
-        "officers_nearby",
-        "volunteers_here",
-        "watch_coverage",
-    ],
+    ["residents_present", "officers_here", "officers_nearby", "extra_hazard", "perceived_risk"],
 )
 def test_every_guardian_deters(guardian):
     assert _deter() == 1.0
     assert _deter(**{guardian: 1.0}) < 1.0
 
 
-def test_officer_deters_more_than_a_resident_and_watch_member_more_than_resident():
+def test_officer_deters_more_than_a_resident():
     assert _deter(officers_here=1.0) < _deter(residents_present=1.0)
-    assert _deter(residents_present=1.0, watch_present=1.0) < _deter(residents_present=1.0)
 
 
 def test_burglary_needs_empty_homes():
@@ -71,12 +61,11 @@ def test_offence_probabilities_bounded_and_follow_hours():
     assert night[0, 1] > noon[0, 1]  # robbery by night
 
 
-def test_reporting_rises_with_trust_app_watch_and_falls_for_witnesses():
+def test_reporting_rises_with_trust_and_levers_logit_and_falls_for_witnesses():
     low, high = dynamics.report_probability(np.array([0.2, 0.8]), 0.0, RP)
     assert high > low
     base = dynamics.report_probability(0.5, 0.0, RP)
-    assert dynamics.report_probability(0.5, 0.0, RP, app=True) > base
-    assert dynamics.report_probability(0.5, 0.0, RP, watch=True) > base
+    assert dynamics.report_probability(0.5, 0.0, RP, extra_logit=0.5) > base
     assert dynamics.report_probability(0.5, 0.0, RP, witness=True) < base
 
 
@@ -118,13 +107,13 @@ def test_arrest_chance_falls_with_response_time_and_rises_with_witnesses_and_int
     assert dynamics.arrest_probability(60.0, 0, True, RP) > slow
 
 
-def test_response_time_app_is_faster_and_queue_slower():
-    assert dynamics.response_minutes(
-        1000, RP, via_app=True, officer_free=True
-    ) < dynamics.response_minutes(1000, RP, via_app=False, officer_free=True)
-    assert dynamics.response_minutes(
-        1000, RP, via_app=False, officer_free=False
-    ) > dynamics.response_minutes(1000, RP, via_app=False, officer_free=True)
+def test_response_time_grows_with_handling_queue_and_distance():
+    def minutes(distance=1000, handling=7.0, free=True):
+        return dynamics.response_minutes(distance, RP, handling_min=handling, officer_free=free)
+
+    assert minutes(handling=3.0) < minutes()
+    assert minutes(free=False) > minutes()
+    assert minutes(distance=2000) > minutes()
 
 
 def test_near_repeat_boost_spreads_to_neighbours():

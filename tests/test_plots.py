@@ -42,8 +42,9 @@ def test_labels_come_from_metric_registry():
     assert plots.metric_label("trust_mean", per="day") == "Mean trust in police (0-1)"
     assert plots.metric_unit("response_time_median_min") == "minutes"
     assert "minority" in plots.metric_label("trust_mean_minority")
-    # Unknown keys still get a readable label.
-    assert plots.metric_label("fear_mean_newcomer") == "Mean fear of crime: newcomer (0-1)"
+    assert plots.metric_label("fear_mean_newcomer") == "Mean fear of crime, newcomer (0-1)"
+    # Keys the registry does not know still get a readable label.
+    assert plots.metric_label("policy.watch_coverage") == "Policy.watch coverage"
     assert plots.metric_label("brand_new_key") == "Brand new key"
 
 

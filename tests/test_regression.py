@@ -1,7 +1,11 @@
-"""Seeded regression baseline: an unintended change to the model's numbers fails here.
+"""Seeded regression baselines: an unintended change to the model's numbers fails here.
 
-When a change is intended, regenerate with
-``COMMSIM_UPDATE_BASELINE=1 pytest tests/test_regression.py`` and say why in the commit.
+Two runs are pinned: the small city's baseline, and on the default city a strategy
+that switches on
+every programme, a patrol strategy, a shock and a budget that buys officers, so
+every lever module, arrests and funding are guarded. When a change is intended,
+regenerate with ``COMMSIM_UPDATE_BASELINE=1 pytest tests/test_regression.py``
+and say why in the commit.
 """
 
 import json
@@ -10,17 +14,41 @@ from pathlib import Path
 
 import pytest
 
-from runs import SHORT, cached_run
+from runs import cached_run
 
-BASELINE = Path(__file__).parent / "baselines" / "small_seed0.json"
+HERE = Path(__file__).parent / "baselines"
+RUNS = {
+    "small_seed0": ("city=small", "days=60", "warmup_days=10"),
+    "everything_seed0": (
+        "days=60",
+        "warmup_days=20",
+        "policy=combined",
+        "policy.funding=1500000",
+        "policy.shocks=[{day:30,kind:misconduct,group:minority}]",
+    ),
+}
 
 
-def test_small_city_baseline():
-    summary = cached_run(SHORT, 0).summary
+@pytest.mark.parametrize("name", RUNS)
+def test_seeded_baseline(name):
+    result = cached_run(RUNS[name], 0)
+    summary = result.summary
+    path = HERE / f"{name}.json"
     if os.environ.get("COMMSIM_UPDATE_BASELINE"):
-        BASELINE.parent.mkdir(exist_ok=True)
-        BASELINE.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
-    expected = json.loads(BASELINE.read_text())
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    expected = json.loads(path.read_text())
     assert set(summary) == set(expected)
     for key, value in expected.items():
         assert summary[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+
+
+def test_everything_baseline_exercises_every_lever():
+    from commsim import CommunityModel, load_config
+    from commsim.levers import LEVERS
+
+    model = CommunityModel(load_config(list(RUNS["everything_seed0"])), seed=0)
+    assert {lv.key for lv in model.levers} >= set(LEVERS)
+    summary = cached_run(RUNS["everything_seed0"], 0).summary
+    assert summary["arrests"] > 0 and summary["cost_usd"] > 0
+    assert cached_run(RUNS["everything_seed0"], 0).counts["officers"] > model.world.n_base_officers
