@@ -332,8 +332,8 @@ def run_experiment(seeds: list[int], n_jobs: int) -> tuple[list[Finding], dict[s
 
     from commsim import __version__, load_config
     from commsim.calibration import crimes_in, near_repeat_ratio
-    from commsim.io import git_commit
     from commsim.city import city_for
+    from commsim.io import git_commit
     from commsim.runner import run_many
 
     logging.getLogger("MESA").setLevel(logging.WARNING)

@@ -3,18 +3,24 @@
 The state of every person lives in NumPy arrays (:mod:`commsim.population`),
 updated vectorised by the model. These classes give Mesa, notebooks and the
 dashboard an object per person whose attributes read and write those arrays.
-Offenders and officers are placed on the model's ``mesa.discrete_space.Network``;
-their cells are synchronised from the arrays by ``CommunityModel.sync_space``.
+Offenders are residents: an :class:`Offender` is a view of a resident who
+offends, placed with officers on the model's ``mesa.discrete_space.Network``
+(their cells follow the arrays, see ``CommunityModel.sync_space``).
+Resident agents of large cities are made when first asked for.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from enum import Enum
+from typing import overload
 
 import mesa
 
 from commsim.population import OffenderState
 from commsim.world import World
+
+EAGER_RESIDENTS = 50_000  # larger cities make resident agents on demand
 
 
 class OfficerTask(Enum):
@@ -23,6 +29,7 @@ class OfficerTask(Enum):
     OFF_DUTY = "off duty"
     ON_SCENE = "on scene"
     PATROL = "patrol"
+    AT_BASE = "at base"
 
 
 class _View(mesa.Agent):
@@ -39,7 +46,7 @@ class _View(mesa.Agent):
 
 
 class Resident(_View):
-    """A resident: home, group, trust, fear, watch membership, app use."""
+    """A resident: home, group, age, income, trust, fear, watch membership, app use."""
 
     @property
     def trust(self) -> float:
@@ -49,6 +56,11 @@ class Resident(_View):
     @trust.setter
     def trust(self, value: float) -> None:
         self.world.residents.trust[self.index] = min(max(value, 0.0), 1.0)
+
+    @property
+    def predisposition(self) -> float:
+        """The resident's own anchor of trust in police, 0-1."""
+        return float(self.world.residents.predisposition[self.index])
 
     @property
     def fear(self) -> float:
@@ -63,6 +75,11 @@ class Resident(_View):
     def group(self) -> str:
         """Demographic group name."""
         return self.world.groups[self.world.residents.group[self.index]]
+
+    @property
+    def age(self) -> int:
+        """Age in years."""
+        return int(self.world.residents.age_years[self.index])
 
     @property
     def home(self) -> int:
@@ -89,38 +106,84 @@ class Resident(_View):
         """Times victimised so far."""
         return int(self.world.residents.victimizations[self.index])
 
+    @property
+    def offender_state(self) -> OffenderState:
+        """Where the resident stands in an offending career."""
+        return OffenderState(int(self.world.residents.offender[self.index]))
+
+
+class ResidentAgents(Sequence[Resident]):
+    """The residents' Mesa agents: all made at once in small cities, on demand in large ones."""
+
+    def __init__(self, model: mesa.Model, n: int) -> None:
+        self.model, self.n = model, n
+        self._made: dict[int, Resident] = {}
+        if n <= EAGER_RESIDENTS:
+            for i in range(n):
+                self._made[i] = Resident(model, i)
+
+    def __len__(self) -> int:
+        return self.n
+
+    @overload
+    def __getitem__(self, i: int) -> Resident: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Resident]: ...
+    def __getitem__(self, i: int | slice) -> Resident | list[Resident]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self.n))]
+        if i < 0:
+            i += self.n
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        agent = self._made.get(i)
+        if agent is None:
+            agent = self._made[i] = Resident(self.model, i)
+        return agent
+
+    def __iter__(self) -> Iterator[Resident]:
+        return (self[i] for i in range(self.n))
+
 
 class Offender(_View):
-    """An offender: home, motivation, youth, state, perceived risk, place."""
+    """A resident who offends: place, motivation, perceived risk, state."""
+
+    @property
+    def resident(self) -> int:
+        """The resident's number."""
+        return self.index
 
     @property
     def place(self) -> int:
         """Current place (node)."""
-        return int(self.world.offenders.place[self.index])
+        return int(self.world.residents.place[self.index])
 
     @property
     def state(self) -> OffenderState:
-        """Active, jailed, desisted, or a free slot."""
-        return OffenderState(int(self.world.offenders.state[self.index]))
+        """Active, in custody, desisted."""
+        return OffenderState(int(self.world.residents.offender[self.index]))
 
     @property
     def motivation(self) -> float:
         """Motivation to offend (multiplier, mean 1)."""
-        return float(self.world.offenders.motivation[self.index])
+        return float(self.world.residents.motivation[self.index])
 
     @property
     def perceived_risk(self) -> float:
-        """Perceived risk of arrest, 0-1."""
-        return float(self.world.offenders.perceived_risk[self.index])
+        """Perceived chance of arrest here and now, 0-1 (the street's belief plus one's own)."""
+        w = self.world
+        return float(
+            min(max(w.places.risk_belief[self.place] + w.residents.risk[self.index], 0.0), 1.0)
+        )
 
     @property
-    def youth(self) -> bool:
-        """Under 21."""
-        return bool(self.world.offenders.youth[self.index])
+    def age(self) -> int:
+        """Age in years."""
+        return int(self.world.residents.age_years[self.index])
 
 
 class Officer(_View):
-    """An officer: place, shift, skill, training, task."""
+    """An officer: place, shift, skill, task."""
 
     @property
     def place(self) -> int:
@@ -134,12 +197,10 @@ class Officer(_View):
 
     @property
     def task(self) -> OfficerTask:
-        """Off duty, on scene (answering a call) or on patrol."""
+        """Off duty, on scene (answering a call), on patrol, or at base."""
         w = self.world
         if not w.on_duty_mask()[self.index]:
             return OfficerTask.OFF_DUTY
-        return (
-            OfficerTask.ON_SCENE
-            if w.officers.busy_until[self.index] > w.tick
-            else OfficerTask.PATROL
-        )
+        if w.officers.busy_until[self.index] > w.tick:
+            return OfficerTask.ON_SCENE
+        return OfficerTask.PATROL if w.patrolling[self.index] else OfficerTask.AT_BASE

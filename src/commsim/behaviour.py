@@ -3,7 +3,7 @@
 Each section is a frozen dataclass whose fields carry their unit, range and
 source (:func:`commsim.paramspec.param`). Levers declare their own sections
 in their modules (:mod:`commsim.levers`); :mod:`commsim.params` assembles the
-whole run config.
+whole run config. ``docs/model.md`` lists every default with its source.
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from commsim.paramspec import ConfigError, Section, param, validate
 
 CRIME_TYPES = ("burglary", "robbery", "vandalism")
+#: Residents are people aged 12 and over (the NCVS population), in these age bands.
+AGE_BANDS = ("12-17", "18-24", "25-34", "35-49", "50-64", "65+")
+INCOME_BANDS = ("low", "middle", "high")  # under $30k, $30-75k, over $75k a year
 
 
 @dataclass(frozen=True)
@@ -33,33 +36,97 @@ class GroupParams(Section):
         source="assumption: the city's census mix; shares are normalised",
     )
     baseline_trust: float = param(
-        0.55, lo=0, hi=1, unit="0-1", source="Gallup 2020 ordering; level an assumption"
+        0.55,
+        lo=0,
+        hi=1,
+        unit="0-1, mean predisposition",
+        source="Gallup 2020 ordering (56% White vs 19% Black confidence); levels an assumption",
     )
-    smartphone_access: float = param(
-        0.85, lo=0, hi=1, unit="share owning a smartphone", source="Pew 2021: 85% of US adults"
+    disadvantage_loading: float = param(
+        0.0,
+        lo=-3,
+        hi=3,
+        unit="relative",
+        source="assumption (sign from Logan & Stults 2021)",
+        doc="How strongly the group is over-represented in disadvantaged neighbourhoods.",
     )
 
 
 def _default_groups() -> dict[str, GroupParams]:
     # Gallup (2020, "Confidence in Institutions"): 56% of White and 19% of Black
     # adults had confidence in police; Pew (2019) finds Hispanic adults in between.
-    # The 0-1 trust scale is not a survey share; the ordering and gap follow these
-    # surveys, the levels are an assumption.
+    # The 0-1 scale maps to a 0-10 trust item (ESS style) divided by 10.
     return {
-        "majority": GroupParams(share=0.55, baseline_trust=0.62, smartphone_access=0.88),
-        "minority": GroupParams(share=0.35, baseline_trust=0.42, smartphone_access=0.85),
-        "newcomer": GroupParams(share=0.10, baseline_trust=0.50, smartphone_access=0.70),
+        "majority": GroupParams(share=0.55, baseline_trust=0.62, disadvantage_loading=-1.0),
+        "minority": GroupParams(share=0.35, baseline_trust=0.42, disadvantage_loading=1.0),
+        "newcomer": GroupParams(share=0.10, baseline_trust=0.50, disadvantage_loading=0.5),
     }
 
 
 @dataclass(frozen=True)
 class PopulationParams(Section):
-    """Residents, their routines and their social ties (``population.*``)."""
+    """Residents: who lives where, their routines and their ties (``population.*``)."""
 
     section = "population"
 
     groups: dict[str, GroupParams] = param(
-        _default_groups(), source="Gallup 2020, Pew 2019/2021 (per group)"
+        _default_groups(), source="Gallup 2020, Pew 2019 (per group)"
+    )
+    segregation: float = param(
+        0.55,
+        lo=0,
+        hi=0.95,
+        unit="dissimilarity index (first two groups)",
+        source="Logan & Stults 2021: Black-White D ~0.5-0.6 in large US metros (2020 census)",
+        plausible=(0.3, 0.75),
+    )
+    age_shares: list[float] = param(
+        [0.089, 0.109, 0.163, 0.222, 0.226, 0.191],
+        unit="share of residents 12+ by age band",
+        source="ACS 2019, US population 12+",
+    )
+    income_low_base: float = param(
+        0.15,
+        lo=0,
+        hi=1,
+        unit="share under $30k at disadvantage 0",
+        source="assumption shaped on ACS 2021 (~25% of households under $30k)",
+    )
+    income_low_per_disadvantage: float = param(
+        0.50,
+        lo=0,
+        hi=1,
+        unit="extra share per unit disadvantage",
+        source="assumption shaped on ACS 2021 tract incomes",
+    )
+    income_high_base: float = param(
+        0.50,
+        lo=0,
+        hi=1,
+        unit="share over $75k at disadvantage 0",
+        source="assumption shaped on ACS 2021 (~45% of households over $75k)",
+    )
+    income_high_per_disadvantage: float = param(
+        0.45,
+        lo=0,
+        hi=1,
+        unit="share less per unit disadvantage",
+        source="assumption shaped on ACS 2021 tract incomes",
+    )
+    tenure_years_by_income: list[float] = param(
+        [4.0, 7.0, 11.0],
+        unit="mean years at address (low, middle, high income)",
+        source="assumption shaped on ACS 2021 (renters move more often; median tenure ~8 years)",
+    )
+    smartphone_by_age: list[float] = param(
+        [0.95, 0.96, 0.96, 0.95, 0.83, 0.61],
+        unit="share owning a smartphone by age band",
+        source="Pew 2021: 96% at 18-29, 95% at 30-49, 83% at 50-64, 61% at 65+; Pew 2022 teens 95%",
+    )
+    smartphone_by_income: list[float] = param(
+        [0.76, 0.84, 0.96],
+        unit="share owning a smartphone by income band",
+        source="Pew 2021: 76% under $30k, 83-85% at $30-75k, 96% over $75k",
     )
     worker_share: float = param(
         0.50,
@@ -90,16 +157,6 @@ class PopulationParams(Section):
         source="McPherson et al. 2001 (strong homophily)",
     )
     initial_fear: float = param(0.25, lo=0, hi=1, unit="0-1", source="assumption")
-    offenders_per_1000: float = param(
-        20.0,
-        lo=0,
-        hi=200,
-        unit="active offenders per 1,000 residents",
-        source="assumption (see docs/model.md)",
-    )
-    youth_offender_share: float = param(
-        0.35, lo=0, hi=1, unit="share under 21", source="FBI UCR 2019 arrests, approx."
-    )
     officers_per_1000: float = param(
         2.4,
         lo=0.1,
@@ -109,7 +166,7 @@ class PopulationParams(Section):
     )
 
     def check(self) -> None:
-        """At least one group, shares summing above zero, workers plus students at most 1."""
+        """Groups valid and shares positive; list lengths match their bands."""
         if not self.groups:
             raise ConfigError("population.groups", {}, "at least one group is required")
         for name, g in self.groups.items():
@@ -124,6 +181,28 @@ class PopulationParams(Section):
                 self.student_share,
                 f"must be at most 1 - population.worker_share = {1 - self.worker_share:g}",
             )
+        _check_list("population.age_shares", self.age_shares, len(AGE_BANDS), 0, 1, total=True)
+        _check_list("population.smartphone_by_age", self.smartphone_by_age, len(AGE_BANDS), 0, 1)
+        _check_list("population.smartphone_by_income", self.smartphone_by_income, 3, 0, 1)
+        _check_list("population.tenure_years_by_income", self.tenure_years_by_income, 3, 0.1, 80)
+        if self.income_low_base + self.income_high_base > 1:
+            raise ConfigError(
+                "population.income_high_base",
+                self.income_high_base,
+                "low and high shares must sum to at most 1",
+            )
+
+
+def _check_list(
+    key: str, values: list[float], n: int, lo: float, hi: float, total: bool = False
+) -> None:
+    if len(values) != n:
+        raise ConfigError(key, values, f"must have {n} values")
+    for i, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
+            raise ConfigError(f"{key}.{i}", v, f"must be a number between {lo:g} and {hi:g}")
+    if total and sum(values) <= 0:
+        raise ConfigError(key, values, "must sum to more than 0")
 
 
 @dataclass(frozen=True)
@@ -132,16 +211,29 @@ class OffendingParams(Section):
 
     section = "offending"
 
-    # Base attempt rates per offender-hour out, before opportunity and deterrence,
-    # set so the default city has ~150 victimisations per 1,000 residents a year.
+    # Attempt rates per offender-hour out at a place of mean attractiveness with
+    # a full opportunity and no deterrence; set so each type's victimisation
+    # meets its NCVS rate on the default city (tests/test_calibration.py).
     rate_burglary: float = param(
-        0.024, lo=0, hi=1, unit="per offender-hour out", source="calibrated (crime volume)"
+        0.0011,
+        lo=0,
+        hi=1,
+        unit="per offender-hour out",
+        source="calibrated to NCVS 2022: burglary ~10-17 per 1,000 households",
     )
     rate_robbery: float = param(
-        0.0145, lo=0, hi=1, unit="per offender-hour out", source="calibrated (crime volume)"
+        0.0003,
+        lo=0,
+        hi=1,
+        unit="per offender-hour out",
+        source="calibrated to NCVS 2022: robbery ~2.5 per 1,000 persons 12+",
     )
     rate_vandalism: float = param(
-        0.022, lo=0, hi=1, unit="per offender-hour out (youth)", source="calibrated (crime volume)"
+        0.0085,
+        lo=0,
+        hi=1,
+        unit="per young offender-hour out",
+        source="calibrated to BJS Crime and the Nation's Households 2000-2002: 5-6% of households vandalised a year (~40-90 incidents per 1,000)",
     )
     out_prob_day: float = param(
         0.15, lo=0, hi=1, unit="chance per daytime hour", source="assumption"
@@ -157,30 +249,112 @@ class OffendingParams(Section):
         1500.0, lo=0, unit="metres", source="Bernasco 2010: most trips < 2 km"
     )
     exploration: float = param(0.10, lo=0, hi=1, unit="chance per hour", source="assumption")
+    youth_max_age_band: int = param(
+        1,
+        lo=0,
+        hi=5,
+        unit="age band index",
+        source="assumption: vandalism by people under 25 (UCR 2019 arrests)",
+    )
     guardian_weight: float = param(
-        0.20,
+        0.25,
         lo=0,
-        unit="hazard per resident present",
-        source="assumption (Cohen & Felson 1979)",
-        plausible=(0.05, 0.5),
+        unit="hazard per willing guardian present",
+        source="assumption (Cohen & Felson 1979; Reynald 2009)",
+        plausible=(0.1, 0.5),
     )
-    officer_here: float = param(
-        2.5, lo=0, unit="hazard per officer at the place", source="assumption", plausible=(1.0, 4.0)
-    )
-    officer_nearby: float = param(
-        0.6, lo=0, unit="hazard per officer next door", source="assumption", plausible=(0.2, 1.2)
-    )
-    police_density_weight: float = param(
-        0.45,
+    officer_seen_weight: float = param(
+        2.0,
         lo=0,
-        unit="hazard per on-duty officer per 100 places",
-        source="calibrated to Chalfin & McCrary 2018",
-        plausible=(0.0, 1.0),
+        unit="hazard per officer in sight",
+        source="assumption (Sherman & Weisburd 1995)",
+        plausible=(1.0, 4.0),
     )
-    perceived_risk_weight: float = param(
-        1.5, lo=0, unit="hazard per unit perceived risk", source="assumption", plausible=(0.5, 3.0)
+    adjacent_sight: float = param(
+        0.3, lo=0, hi=1, unit="x weight of an officer one block away", source="assumption"
     )
-    youth_vandalism_only: bool = param(True, source="assumption: vandalism is done by youth")
+    risk_weight: float = param(
+        3.0,
+        lo=0,
+        unit="hazard per unit perceived risk",
+        source="assumption (Nagin 2013: certainty deters)",
+        plausible=(1.0, 6.0),
+    )
+    avoidance: float = param(
+        4.0,
+        lo=0,
+        unit="log-odds of a move per unit believed risk",
+        source="assumption (rational choice; Bernasco & Block 2009)",
+        plausible=(0.0, 8.0),
+    )
+    cynicism_weight: float = param(
+        0.8,
+        lo=0,
+        unit="x motivation per unit legal cynicism",
+        source="assumption (Kirk & Papachristos 2011)",
+        plausible=(0.0, 2.0),
+    )
+    motivation_sd: float = param(
+        0.4,
+        lo=0,
+        hi=2,
+        unit="log-normal sd",
+        source="assumption (offending is concentrated in few people; Wolfgang 1972)",
+    )
+
+
+@dataclass(frozen=True)
+class RiskParams(Section):
+    """What offenders believe about the risk of arrest, and how they learn it (``risk.*``)."""
+
+    section = "risk"
+
+    learning_rate: float = param(
+        0.15,
+        lo=0,
+        hi=1,
+        unit="weight of one sighting",
+        source="assumption (Anwar & Loughran 2011: beliefs update on experience)",
+        plausible=(0.05, 0.4),
+    )
+    generalization: float = param(
+        0.4,
+        lo=0,
+        hi=1,
+        unit="share of a place's update spread to its neighbours",
+        source="assumption (diffusion of benefits; Clarke & Weisburd 1994)",
+        plausible=(0.0, 0.8),
+    )
+    decay_days: float = param(
+        21.0,
+        lo=1,
+        hi=365,
+        unit="days (e-folding) back to the prior",
+        source="assumption (residual deterrence fades; Koper 1995, Sherman 1990)",
+        plausible=(7.0, 90.0),
+    )
+    prior: float = param(0.05, lo=0, hi=1, unit="believed chance of arrest", source="assumption")
+    own_arrest_gain: float = param(
+        0.06,
+        lo=0,
+        hi=1,
+        unit="perceived risk after one's own arrest",
+        source="Anwar & Loughran 2011 (arrest raises perceived risk ~6 points)",
+    )
+    success_loss: float = param(
+        0.01,
+        lo=0,
+        hi=1,
+        unit="perceived risk after an offence without arrest",
+        source="Anwar & Loughran 2011 (small drop after unsanctioned offending)",
+    )
+    heard_arrest_gain: float = param(
+        0.2,
+        lo=0,
+        hi=1,
+        unit="believed risk at the place of an arrest",
+        source="assumption (vicarious experience; Stafford & Warr 1993)",
+    )
 
 
 @dataclass(frozen=True)
@@ -216,36 +390,46 @@ class PlaceParams(Section):
 
 @dataclass(frozen=True)
 class ReportingParams(Section):
-    """Witnessing, reporting, dispatch and arrest (``reporting.*``)."""
+    """Witnessing, reporting and dispatch (``reporting.*``)."""
 
     section = "reporting"
 
-    base_logit: float = param(
-        -2.4, lo=-10, hi=10, unit="logit", source="calibrated: ~40% of crimes reported (NCVS 2022)"
-    )
-    trust_weight: float = param(
-        2.2,
-        lo=0,
-        hi=10,
-        unit="logit per unit trust",
-        source="assumption (Tyler 2006: legitimacy -> cooperation)",
-        plausible=(0.5, 3.0),
-    )
-    severity_burglary: float = param(
-        0.9,
+    # Per-type intercepts: a victim of average trust reports at that type's NCVS rate.
+    logit_burglary: float = param(
+        -0.45,
         lo=-10,
         hi=10,
         unit="logit",
-        source="NCVS 2022: burglary ~48% reported vs ~30% of thefts",
+        source="calibrated to NCVS 2022: ~45-50% of burglaries reported",
     )
-    severity_robbery: float = param(
-        0.8, lo=-10, hi=10, unit="logit", source="NCVS 2022: ~46-60% of robberies reported"
+    logit_robbery: float = param(
+        -0.2,
+        lo=-10,
+        hi=10,
+        unit="logit",
+        source="calibrated to NCVS 2022: 64% of robberies reported",
     )
-    severity_vandalism: float = param(
-        -0.9, lo=-10, hi=10, unit="logit", source="NCVS 2022: vandalism ~25% reported, the least"
+    logit_vandalism: float = param(
+        -0.88,
+        lo=-10,
+        hi=10,
+        unit="logit",
+        source="calibrated: ~30% of vandalism reported (NCVS not published since 2002; BCS 2009/10: 35%)",
+    )
+    trust_logit_per_sd: float = param(
+        0.2,
+        lo=0,
+        hi=3,
+        unit="logit per SD of trust",
+        source="Tarling & Morris 2010; Goudriaan 2006 (seriousness dominates)",
+        plausible=(0.0, 0.5),
     )
     witness_discount: float = param(
-        -1.0, lo=-10, hi=10, unit="logit", source="assumption (Darley & Latane 1968)"
+        -1.5,
+        lo=-10,
+        hi=10,
+        unit="logit",
+        source="assumption (Darley & Latane 1968: bystanders report less)",
     )
     notice_prob: float = param(0.25, lo=0, hi=1, unit="chance", source="assumption")
     fear_weight: float = param(0.3, lo=0, hi=10, unit="logit per unit fear", source="assumption")
@@ -257,87 +441,314 @@ class ReportingParams(Section):
     )
     queue_delay_min: float = param(40.0, lo=0, unit="minutes", source="assumption")
     on_scene_hours: int = param(1, lo=1, hi=24, unit="hours", source="assumption")
-    arrest_base: float = param(
-        0.35, lo=0, hi=1, unit="chance", source="calibrated (UCR clearance ~15-30%)"
-    )
-    arrest_response_tau_min: float = param(
-        20.0, lo=0.1, unit="minutes", source="Spelman & Brown 1981"
-    )
-    arrest_witness_bonus: float = param(
-        0.08, lo=0, hi=1, unit="chance per reporting witness", source="assumption"
-    )
-    arrest_intel_bonus: float = param(
-        0.15,
-        lo=0,
-        hi=1,
-        unit="chance",
-        source="assumption",
-        doc="At places residents raised at community meetings.",
-    )
-    on_view_arrest: float = param(0.5, lo=0, hi=1, unit="chance", source="assumption")
     fast_response_min: float = param(
         15.0,
         lo=0,
         unit="minutes",
         source="assumption",
-        doc="A response at most this fast counts as a good outcome.",
+        doc="A response at most this fast satisfies the caller.",
+    )
+
+
+@dataclass(frozen=True)
+class ClearanceParams(Section):
+    """Arrest on the scene, on view, or later by investigation (``clearance.*``)."""
+
+    section = "clearance"
+
+    # Chance the offender is still there when an immediate response arrives: the
+    # mechanism behind types' different on-scene clearance (burglars are gone).
+    on_scene_burglary: float = param(
+        0.15,
+        lo=0,
+        hi=1,
+        unit="chance at zero response time",
+        source="assumption (Spelman & Brown 1981)",
+    )
+    on_scene_robbery: float = param(
+        0.35,
+        lo=0,
+        hi=1,
+        unit="chance at zero response time",
+        source="calibrated to UCR 2019 robbery clearance (Spelman & Brown 1981)",
+    )
+    on_scene_vandalism: float = param(
+        0.3, lo=0, hi=1, unit="chance at zero response time", source="assumption"
+    )
+    visibility_burglary: float = param(
+        0.2,
+        lo=0,
+        hi=1,
+        unit="chance an officer present would see it",
+        source="assumption (burglary happens inside homes)",
+    )
+    visibility_robbery: float = param(
+        1.0,
+        lo=0,
+        hi=1,
+        unit="chance an officer present would see it",
+        source="assumption (street robbery is in plain sight)",
+    )
+    visibility_vandalism: float = param(
+        0.7, lo=0, hi=1, unit="chance an officer present would see it", source="assumption"
+    )
+    response_tau_min: float = param(
+        15.0,
+        lo=0.1,
+        unit="minutes (e-folding)",
+        source="Spelman & Brown 1981: on-scene arrests need fast response",
+    )
+    on_view_arrest: float = param(0.6, lo=0, hi=1, unit="chance", source="assumption")
+    see_here: float = param(
+        0.5, lo=0, hi=1, unit="chance an officer at the place sees it", source="assumption"
+    )
+    see_adjacent: float = param(
+        0.1, lo=0, hi=1, unit="chance an officer one block away sees it", source="assumption"
+    )
+    # Investigation: solvability by type (evidence left, suspects named), raised
+    # by cooperating victims and witnesses (Eck 1983; Greenwood et al. 1977).
+    solvability_burglary: float = param(
+        0.1,
+        lo=0,
+        hi=1,
+        unit="chance with full cooperation",
+        source="calibrated to UCR 2019: burglary clearance ~14%",
+    )
+    solvability_robbery: float = param(
+        0.22,
+        lo=0,
+        hi=1,
+        unit="chance with full cooperation",
+        source="calibrated to UCR 2019: robbery clearance ~31%",
+    )
+    solvability_vandalism: float = param(
+        0.08, lo=0, hi=1, unit="chance with full cooperation", source="assumption"
+    )
+    cooperation_logit_per_sd: float = param(
+        0.4,
+        lo=0,
+        hi=3,
+        unit="logit per SD of trust",
+        source="assumption (Tyler & Fagan 2008: legitimacy -> cooperation)",
+        plausible=(0.1, 0.8),
+    )
+    cooperation_base: float = param(
+        0.7, lo=0, hi=1, unit="chance a victim of average trust cooperates", source="assumption"
+    )
+    uncooperative_factor: float = param(
+        0.3,
+        lo=0,
+        hi=1,
+        unit="x solvability without cooperation",
+        source="assumption (Eck 1983: most cases solved with victim/witness information)",
+    )
+    investigation_days: float = param(
+        21.0, lo=0.1, hi=365, unit="mean days to clear", source="assumption"
+    )
+    intel_bonus: float = param(
+        0.1,
+        lo=0,
+        hi=1,
+        unit="added chance",
+        source="assumption",
+        doc="At places residents raised at community meetings.",
+    )
+
+
+@dataclass(frozen=True)
+class JusticeParams(Section):
+    """What follows an arrest: charge, conviction, custody (``justice.*``)."""
+
+    section = "justice"
+
+    convicted_burglary: float = param(
+        0.6,
+        lo=0,
+        hi=1,
+        unit="share of arrests convicted",
+        source="BJS Felony Defendants in Large Urban Counties 2009 (Reaves 2013), approx.",
+    )
+    convicted_robbery: float = param(
+        0.55,
+        lo=0,
+        hi=1,
+        unit="share of arrests convicted",
+        source="BJS FDLUC 2009 (Reaves 2013), approx.",
+    )
+    convicted_vandalism: float = param(
+        0.4, lo=0, hi=1, unit="share of arrests convicted", source="assumption (misdemeanour)"
+    )
+    custody_burglary: float = param(
+        0.7, lo=0, hi=1, unit="share of convictions with custody", source="BJS FDLUC 2009, approx."
+    )
+    custody_robbery: float = param(
+        0.8, lo=0, hi=1, unit="share of convictions with custody", source="BJS FDLUC 2009, approx."
+    )
+    custody_vandalism: float = param(
+        0.2, lo=0, hi=1, unit="share of convictions with custody", source="assumption"
+    )
+    custody_days_burglary: float = param(
+        365.0,
+        lo=1,
+        hi=7300,
+        unit="mean days in custody",
+        source="BJS FDLUC 2009 (median terms), approx.",
+    )
+    custody_days_robbery: float = param(
+        730.0,
+        lo=1,
+        hi=7300,
+        unit="mean days in custody",
+        source="BJS FDLUC 2009 (median terms), approx.",
+    )
+    custody_days_vandalism: float = param(
+        30.0, lo=1, hi=7300, unit="mean days in custody", source="assumption"
+    )
+    pretrial_days: float = param(
+        3.0,
+        lo=0,
+        hi=365,
+        unit="days held after any arrest",
+        source="assumption (most are released within days)",
     )
 
 
 @dataclass(frozen=True)
 class TrustParams(Section):
-    """How trust in police and fear of crime move (``trust.*``)."""
+    """Trust in police as an individual attitude, and fear of crime (``trust.*``)."""
 
     section = "trust"
 
-    good_contact: float = param(0.02, lo=0, hi=1, unit="0-1 per contact", source="assumption")
+    predisposition_sd: float = param(
+        0.2,
+        lo=0,
+        hi=0.5,
+        unit="0-1, within-group sd",
+        source="calibrated: within-group SD of trust ~0.2 (ESS trust in police, 0-10 scale, sd ~2.3)",
+    )
+    persistence_half_life_days: float = param(
+        36.0,
+        lo=1,
+        hi=3650,
+        unit="days for half an experience's effect to fade",
+        source="calibrated (with trust.contagion_per_day) to Peyton et al. 2019: about half of a contact's effect left at 21 days of what was there at 3",
+        plausible=(10.0, 180.0),
+    )
+    good_contact_gain: float = param(
+        0.034,
+        lo=0,
+        hi=1,
+        unit="0-1 per good non-enforcement contact",
+        source="calibrated to Peyton et al. 2019: +0.15 SD at 3 days",
+        plausible=(0.02, 0.05),
+    )
+    enforcement_good_share: float = param(
+        0.2,
+        lo=0,
+        hi=1,
+        unit="x a good non-enforcement contact",
+        source="Skogan 2006: good enforcement contacts do little",
+        plausible=(0.0, 0.5),
+    )
     asymmetry: float = param(
-        4.0,
+        6.0,
         lo=0,
         hi=100,
         unit="x a good contact",
         source="Skogan 2006: 4-14x",
         plausible=(4.0, 14.0),
     )
-    outcome_good: float = param(0.03, lo=0, hi=1, unit="0-1", source="assumption")
-    outcome_bad: float = param(0.05, lo=0, hi=1, unit="0-1", source="assumption")
+    stop_quality_cut: float = param(
+        0.06,
+        lo=0,
+        hi=1,
+        unit="less chance a stop goes well",
+        source="BJS 2011 (Langton & Durose 2013): 86% of traffic and 66% of street stops proper and respectful",
+    )
+    slow_response_quality_cut: float = param(
+        0.3,
+        lo=0,
+        hi=1,
+        unit="less chance a slow, fruitless response satisfies",
+        source="assumption (Skogan 2005: satisfaction with response)",
+    )
     victimization_trust: float = param(
         0.02, lo=0, hi=1, unit="0-1", source="assumption (Skogan 2006)"
     )
     victimization_fear: float = param(0.15, lo=0, hi=1, unit="0-1", source="assumption")
     fear_decay_per_day: float = param(0.01, lo=0, hi=1, unit="per day", source="assumption")
     neighborhood_crime_fear: float = param(
-        0.002, lo=0, hi=1, unit="0-1 per crime that day", source="assumption"
+        0.0017, lo=0, hi=1, unit="0-1 per crime per 1,000 residents that day", source="assumption"
     )
     contagion_per_day: float = param(
-        0.02, lo=0, hi=1, unit="per day", source="assumption", plausible=(0.0, 0.1)
-    )
-    anchor_per_day: float = param(
-        0.01, lo=0, hi=1, unit="per day", source="assumption", plausible=(0.0, 0.05)
-    )
-    contacts_per_officer_hour: float = param(
-        0.12,
+        0.02,
         lo=0,
-        hi=20,
-        unit="contacts per patrol hour",
-        source="calibrated to BJS PPCS 2018 (~24%/yr with contact)",
+        hi=1,
+        unit="per day, towards ties' mean experience",
+        source="assumption (vicarious contact; Rosenbaum et al. 2005)",
+        plausible=(0.0, 0.1),
     )
 
 
 @dataclass(frozen=True)
 class PoliceParams(Section):
-    """Officers: skill, shifts, use of information (``police.*``)."""
+    """Officers: skill, patrol dose, contacts, use of information (``police.*``)."""
 
     section = "police"
 
+    preventive_patrol_share: float = param(
+        0.4,
+        lo=0,
+        hi=1,
+        unit="share of uncommitted time",
+        source="assumption (Famega 2005: ~25-75% of time uncommitted)",
+        lever=True,
+        label="Preventive patrol share",
+        step=0.1,
+        doc="The rest is spent at the beat's base on other duties; response capacity is unchanged.",
+    )
+    blocks_per_patrol_hour: int = param(
+        6,
+        lo=1,
+        hi=60,
+        unit="places passed per patrol hour",
+        source="assumption (a patrol car moving slowly through a neighbourhood)",
+    )
     skill_mean: float = param(
-        0.70,
+        0.9,
         lo=0,
         hi=1,
         unit="chance a contact is procedurally just",
-        source="assumption (Skogan 2006: most contacts rated fair)",
+        source="BJS PPCS 2018/2020: ~90% said police behaved properly",
     )
-    skill_sd: float = param(0.08, lo=0, hi=1, unit="sd between officers", source="assumption")
+    skill_sd: float = param(0.06, lo=0, hi=1, unit="sd between officers", source="assumption")
+    stops_per_patrol_hour: float = param(
+        0.04,
+        lo=0,
+        hi=20,
+        unit="police-initiated contacts per patrol hour",
+        source="calibrated to BJS PPCS 2018/2020: 10-12% of residents 16+ had a police-initiated contact",
+    )
+    conversations_per_patrol_hour: float = param(
+        0.005,
+        lo=0,
+        hi=20,
+        unit="non-enforcement conversations per patrol hour",
+        source="assumption",
+    )
+    service_contacts_per_1000_year: float = param(
+        135.0,
+        lo=0,
+        hi=2000,
+        unit="contacts per 1,000 residents per year",
+        source="calibrated to BJS PPCS 2018/2020: 21-24% of residents 16+ with any contact (11% resident-initiated)",
+        doc="Accidents, crimes the model does not simulate, requests for help.",
+    )
+    stop_age_weights: list[float] = param(
+        [1.2, 2.0, 1.5, 1.0, 0.6, 0.3],
+        unit="relative chance of being stopped by age band",
+        source="BJS PPCS 2018 (stops fall with age), approx.",
+    )
     intel_days: int = param(
         30,
         lo=0,
@@ -347,39 +758,97 @@ class PoliceParams(Section):
         doc="How long police act on places residents raised.",
     )
 
+    def check(self) -> None:
+        """Six age weights."""
+        _check_list(
+            "police.stop_age_weights", self.stop_age_weights, len(AGE_BANDS), 0, 100, total=True
+        )
+
 
 @dataclass(frozen=True)
 class CareerParams(Section):
-    """Offender recruitment, desistance and custody (``offenders.*``)."""
+    """Residents who start, continue and stop offending (``offenders.*``).
+
+    Starting rates by age are derived so that, with these stopping rates, the
+    share offending at each age follows ``relative_by_age`` around the overall
+    ``per_1000`` (the age-crime curve); disadvantage, low collective
+    efficacy and legal cynicism raise a person's rate around that mean.
+    """
 
     section = "offenders"
 
-    turnover_per_year: float = param(
-        0.5,
+    per_1000: float = param(
+        12.0,
         lo=0,
-        unit="share of the pool replaced per year",
-        source="assumption (short criminal careers, Blumstein 1986)",
+        hi=200,
+        unit="active offenders per 1,000 residents 12+",
+        source="assumption (annual arrest prevalence for street crime is of this order)",
+        plausible=(6.0, 24.0),
+    )
+    relative_by_age: list[float] = param(
+        [0.8, 2.0, 1.95, 1.2, 0.48, 0.07],
+        unit="offending rate by age band relative to all ages",
+        source="UCR 2018 arrests by age (Table 64) over ACS age shares",
+    )
+    desist_per_year: list[float] = param(
+        [0.3, 0.2, 0.15, 0.1, 0.15, 0.3],
+        unit="chance of stopping per year by age band",
+        source="Blumstein et al. 1986; Piquero, Farrington & Blumstein 2003 (careers of ~5 years)",
     )
     disadvantage_effect: float = param(
-        1.5, lo=0, unit="pool x (1 + effect x disadvantage)", source="Sampson et al. 1997"
+        1.5,
+        lo=0,
+        unit="log hazard per unit disadvantage",
+        source="assumption (Sampson et al. 1997; Wikström & Loeber 2000)",
+        plausible=(0.5, 2.5),
     )
     efficacy_effect: float = param(
-        1.2, lo=0, unit="pool x exp(-effect x efficacy)", source="Sampson et al. 1997"
+        1.5,
+        lo=0,
+        unit="log hazard per unit collective efficacy",
+        source="assumption (Sampson et al. 1997: coefficient -0.53 on violence)",
+        plausible=(0.5, 3.0),
     )
-    base_participation: float = param(
-        0.3,
+    cynicism_effect: float = param(
+        1.0,
+        lo=0,
+        unit="log hazard per unit legal cynicism",
+        source="assumption (Kirk & Papachristos 2011)",
+        plausible=(0.0, 2.0),
+    )
+    desist_after_custody: float = param(
+        0.2,
         lo=0,
         hi=1,
-        unit="share",
-        source="assumption",
-        doc="Civic participation without a watch.",
+        unit="chance",
+        source="assumption (Nagin, Cullen & Jonson 2009: custody has little specific deterrence)",
     )
-    jail_days_mean: float = param(
-        90.0, lo=1, hi=3650, unit="days", source="assumption (BJS jail stays are short)"
+
+    def check(self) -> None:
+        """Six values per age band."""
+        _check_list(
+            "offenders.relative_by_age", self.relative_by_age, len(AGE_BANDS), 0, 100, total=True
+        )
+        _check_list("offenders.desist_per_year", self.desist_per_year, len(AGE_BANDS), 0, 1)
+
+
+@dataclass(frozen=True)
+class EfficacyParams(Section):
+    """Collective efficacy from ties, tenure and fear (``efficacy.*``; Sampson et al. 1997)."""
+
+    section = "efficacy"
+
+    tenure_scale_years: float = param(
+        5.0,
+        lo=0.1,
+        hi=50,
+        unit="years",
+        source="assumption (Sampson et al. 1997: residential stability)",
     )
-    desist_after_jail: float = param(0.15, lo=0, hi=1, unit="chance", source="assumption")
-    arrest_risk_gain: float = param(
-        0.3, lo=0, unit="perceived risk", source="assumption (Pogarsky 2002)"
+    fear_withdrawal: float = param(
+        0.6,
+        lo=0,
+        hi=1,
+        unit="less willingness per unit fear",
+        source="assumption (Skogan 1990: fear leads to withdrawal)",
     )
-    seen_arrest_risk_gain: float = param(0.03, lo=0, unit="perceived risk", source="assumption")
-    risk_decay_per_day: float = param(0.005, lo=0, hi=1, unit="per day", source="assumption")

@@ -1,95 +1,93 @@
-"""Process 8 (daily): offenders start, desist and leave custody; the pool follows the city."""
+"""Process 8 (daily): residents start, continue and stop offending; custody ends.
+
+Offenders are residents. Each day a resident not offending starts with a
+daily hazard set by their age band (the age-crime curve), raised by their
+neighbourhood's disadvantage and low collective efficacy and by their own
+legal cynicism; an active offender stops with their age band's hazard.
+Levers may change a person's hazard (youth outreach). Starting rates are
+derived from ``offenders.per_1000``, ``offenders.relative_by_age`` and the
+stopping rates, so the baseline age profile matches the evidence; the
+covariates are centred on the city at the start, so they move people
+around that level rather than shifting it.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from commsim import dynamics
 from commsim.levers.base import Lever
-from commsim.population import ACTIVE, DESISTED, JAILED, SLOT_FREE
+from commsim.population import ACTIVE, CUSTODY, DESISTED, NONE
 from commsim.world import World
 
-MOTIVATION_SD = 0.3  # log-normal spread of offender motivation; assumption
+
+def _daily_hazard(per_year: np.ndarray) -> np.ndarray:
+    return -np.log1p(-np.clip(per_year, 0.0, 0.999)) / 365.0
 
 
 class Careers:
-    """The offender population of each neighbourhood: recruitment, desistance, release."""
+    """Offending careers of the city's residents."""
 
     def __init__(self, world: World) -> None:
-        c, city = world.behaviour.careers, world.city
-        n = world.n_residents
-        nb_res = np.bincount(world.residents.neighborhood, minlength=city.n_neighborhoods)
-        counts = np.maximum(np.bincount(city.neighborhood, minlength=city.n_neighborhoods), 1)
-        nb_dis = np.bincount(city.neighborhood, city.disadvantage, city.n_neighborhoods) / counts
-        self.efficacy_ref = self.collective_efficacy(world, np.zeros(city.n_neighborhoods))
-        # More offenders where disadvantage is high, collective efficacy low (Sampson 1997).
-        weight = (
-            nb_res
-            * (1 + c.disadvantage_effect * nb_dis)
-            * np.exp(-c.efficacy_effect * self.efficacy_ref)
-        )
-        total = n * world.behaviour.population.offenders_per_1000 / 1000
-        self.base_pool = total * weight / max(weight.sum(), 1e-12)
-        self.recruited = 0  # offenders ever recruited: keys per-offender draws
+        c, pop = world.behaviour.careers, world.behaviour.population
+        age_share = np.asarray(pop.age_shares, float) / sum(pop.age_shares)
+        rel = np.asarray(c.relative_by_age, float)
+        rel = rel / max(float(age_share @ rel), 1e-12)
+        prevalence = np.clip(c.per_1000 / 1000.0 * rel, 0.0, 0.95)
+        desist = np.asarray(c.desist_per_year, float)
+        onset = prevalence * desist / np.maximum(1.0 - prevalence, 1e-9)
+        self.onset_day = _daily_hazard(onset)
+        self.desist_day = _daily_hazard(desist)
+        self.reference = 0.0
+        self.reference = float(self.log_risk(world).mean())
 
-    def collective_efficacy(self, world: World, watch_coverage: np.ndarray) -> np.ndarray:
-        """Neighbourhood collective efficacy: mean trust times civic participation."""
-        return dynamics.collective_efficacy(
-            world.mean_by_neighborhood(world.residents.trust),
-            watch_coverage,
-            world.behaviour.careers.base_participation,
+    def log_risk(self, world: World) -> np.ndarray:
+        """Each resident's log hazard multiplier from neighbourhood and attitude (centred)."""
+        res, c = world.residents, world.behaviour.careers
+        disadvantage = world.nb_disadvantage[res.neighborhood]
+        efficacy = world.efficacy_nb[res.neighborhood]
+        return (
+            c.disadvantage_effect * disadvantage
+            - c.efficacy_effect * efficacy
+            + c.cynicism_effect * res.cynicism
+            - self.reference
         )
 
-    def initial(self, world: World) -> np.ndarray:
-        """Offenders recruited at the start (the new ids)."""
-        rng = world.stream("careers")
-        return self.recruit(world, rng.poisson(self.base_pool), 1.0)
+    def initial(self, world: World) -> None:
+        """Who offends at the start: each resident's stationary chance."""
+        res = world.residents
+        on = self.onset_day[res.age] * np.exp(self.log_risk(world))
+        off = self.desist_day[res.age]
+        chance = on / np.maximum(on + off, 1e-12)
+        start = np.flatnonzero(world.stream("careers").random(len(res)) < chance)
+        self._start(world, start)
 
-    def daily(self, world: World, levers: list[Lever]) -> np.ndarray:
-        """Release, desistance and recruitment; returns the new offenders' slots."""
-        off, c, rng = world.offenders, world.behaviour.careers, world.stream("careers")
-        u = rng.random((2, len(off)))
-        released = (off.state == JAILED) & (off.release_tick <= world.tick)
-        off.state[released] = ACTIVE
-        off.state[released & (u[0] < c.desist_after_jail)] = DESISTED
-        turnover = c.turnover_per_year / 365.0
-        off.state[(off.state == ACTIVE) & (u[1] < turnover)] = DESISTED
-        off.state[off.state == DESISTED] = SLOT_FREE  # slots are reused by recruits
-        off.outreach[off.state == SLOT_FREE] = -1
-        off.perceived_risk *= 1.0 - c.risk_decay_per_day
-        coverage = world.mean_by_neighborhood(world.residents.watch.astype(float))
-        target = dynamics.offender_pool_target(
-            self.base_pool,
-            self.collective_efficacy(world, coverage),
-            self.efficacy_ref,
-            c.efficacy_effect,
-        )
-        factor = 1.0
+    def daily(self, world: World, levers: list[Lever]) -> None:
+        """Custody ends, offenders stop, others start (one keyed draw per resident)."""
+        res, c = world.residents, world.behaviour.careers
+        u = world.stream("careers").random(len(res))
+        released = (res.offender == CUSTODY) & (res.release_tick <= world.tick)
+        res.offender[released] = np.where(u[released] < c.desist_after_custody, DESISTED, ACTIVE)
+        factor = np.ones(len(res))
         for lever in levers:
             if lever.acting:
-                factor *= lever.recruitment_factor(world)
-        youth_share = world.behaviour.population.youth_offender_share
-        expected = turnover * target * (1.0 - youth_share * (1.0 - factor))
-        return self.recruit(world, rng.poisson(expected), factor)
+                change = lever.offending_hazard(world)
+                if change is not None:
+                    factor = factor * change
+        active = (res.offender == ACTIVE) & ~released
+        stop = active & (u < 1.0 - np.exp(-self.desist_day[res.age] / np.maximum(factor, 1e-9)))
+        res.offender[stop] = DESISTED
+        idle = (res.offender == NONE) | ((res.offender == DESISTED) & ~stop)
+        on = self.onset_day[res.age] * np.exp(self.log_risk(world)) * factor
+        start = np.flatnonzero(idle & ~released & (u < 1.0 - np.exp(-on)))
+        self._start(world, start)
+        world.active = np.flatnonzero(res.offender == ACTIVE)
 
-    def recruit(self, world: World, per_nb: np.ndarray, youth_factor: float) -> np.ndarray:
-        """New offenders, living in the neighbourhoods they were recruited from."""
-        total = int(per_nb.sum())
-        off = world.offenders
-        if total == 0:
-            return np.zeros(0, dtype=np.int64)
-        rng = world.stream("careers")
-        slots = off.free_slots(total)
-        nbs = np.repeat(np.arange(len(per_nb)), per_nb)
-        start, count = world.nb_place_indptr[nbs], np.diff(world.nb_place_indptr)[nbs]
-        off.home[slots] = world.nb_places[start + (rng.random(total) * count).astype(np.int64)]
-        off.place[slots] = off.home[slots]
-        off.motivation[slots] = rng.lognormal(-(MOTIVATION_SD**2) / 2, MOTIVATION_SD, total)
-        youth_p = world.behaviour.population.youth_offender_share * youth_factor
-        off.youth[slots] = rng.random(total) < youth_p
-        off.state[slots] = ACTIVE
-        off.perceived_risk[slots] = 0.0
-        off.outreach[slots] = -1
-        off.draw_key[slots] = self.recruited + np.arange(total)
-        self.recruited += total
-        return slots
+    def _start(self, world: World, who: np.ndarray) -> None:
+        res, o = world.residents, world.behaviour.offending
+        res.offender[who] = ACTIVE
+        z = world.streams.keyed("motivation", 0, who, 2)  # a person's own, whenever they start
+        normal = np.sqrt(-2 * np.log(np.maximum(z[:, 0], 1e-300))) * np.cos(2 * np.pi * z[:, 1])
+        res.motivation[who] = np.exp(o.motivation_sd * normal - o.motivation_sd**2 / 2)
+        res.risk[who] = 0.0
+        res.place[who] = res.home[who]
+        world.active = np.flatnonzero(res.offender == ACTIVE)

@@ -131,6 +131,25 @@ class City:
         return len(self.neighborhood)
 
     @property
+    def inverse_degree(self) -> np.ndarray:
+        """1 / number of adjacent places, per place (0 for an isolated place)."""
+        inv = self.__dict__.get("_inverse_degree")
+        if inv is None:
+            deg = np.diff(self.adjacency.indptr).astype(float)
+            inv = self.__dict__["_inverse_degree"] = np.divide(
+                1.0, deg, out=np.zeros_like(deg), where=deg > 0
+            )
+        return inv
+
+    def distances_to(self, target: int, sources: np.ndarray) -> np.ndarray:
+        """Street distance in metres from each source place to ``target``."""
+        return self.distance_m[sources, target]
+
+    def within(self, origins: np.ndarray, places: np.ndarray, radius_m: float) -> np.ndarray:
+        """Whether each place is within ``radius_m`` street metres of its origin (pairwise)."""
+        return self.distance_m[origins, places] <= radius_m
+
+    @property
     def n_neighborhoods(self) -> int:
         """Number of neighbourhoods (ids are 0..n-1)."""
         return int(self.neighborhood.max()) + 1

@@ -8,11 +8,13 @@ day without crime still has a value; summaries use the whole window.
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
+import pandas as pd
 
 from commsim.behaviour import CRIME_TYPES
 from commsim.outcomes import expanded_keys
-from commsim.population import ACTIVE
 from commsim.world import DayCounter, World
 
 ROLLING_DAYS = 28
@@ -21,28 +23,39 @@ ROLLING_DAYS = 28
 class RollingRates:
     """Trailing-window ratios for the daily table (carried forward while the window is empty)."""
 
-    def __init__(self, window: int = ROLLING_DAYS) -> None:
-        self.window = window
-        self._days: list[DayCounter] = []
-        self._last = {"reporting_rate": 0.0, "clearance_rate": 0.0, "response_time_median_min": 0.0}
+    def __init__(self, n_groups: int, window: int = ROLLING_DAYS) -> None:
+        self._days: deque[DayCounter] = deque(maxlen=window)
+        self._last: dict[str, float] = {}
+        self.n_groups = n_groups
 
-    def push(self, day: DayCounter) -> dict[str, float]:
+    def push(self, day: DayCounter, groups: list[str]) -> dict[str, float]:
         """Add a finished day and return the trailing rates."""
         self._days.append(day)
-        if len(self._days) > self.window:
-            self._days.pop(0)
-        crimes = sum(d.total for d in self._days)
-        reported = sum(d.reported for d in self._days)
-        recorded = sum(d.recorded for d in self._days)
-        arrests = sum(d.arrests for d in self._days)
-        responses = [r for d in self._days for r in d.response_min]
-        if crimes:
-            self._last["reporting_rate"] = reported / crimes
-        if recorded:
-            self._last["clearance_rate"] = min(arrests / recorded, 1.0)
-        if responses:
-            self._last["response_time_median_min"] = float(np.median(responses))
-        return dict(self._last)
+        days = self._days
+        out = {
+            "reporting_rate": _ratio(sum(d.reported for d in days), sum(d.total for d in days)),
+            "clearance_rate": _ratio(
+                sum(d.total_cleared for d in days), sum(d.total_recorded for d in days)
+            ),
+        }
+        for t in CRIME_TYPES:
+            out[f"clearance_rate_{t}"] = _ratio(
+                sum(d.cleared[t] for d in days), sum(d.recorded[t] for d in days)
+            )
+        reported = sum(d.victim_reported_by_group for d in days)
+        victims = sum(d.victims_by_group for d in days)
+        for g, name in enumerate(groups):
+            out[f"reporting_rate_{name}"] = _ratio(reported[g], victims[g])
+        responses = [r for d in days for r in d.response_min]
+        out["response_time_median_min"] = float(np.median(responses)) if responses else None
+        for key, value in out.items():
+            if value is not None:
+                self._last[key] = value
+        return {key: self._last.get(key, 0.0) for key in out}
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return float(num) / float(den) if den else None
 
 
 def daily_keys(groups: list[str]) -> list[str]:
@@ -53,34 +66,82 @@ def daily_keys(groups: list[str]) -> list[str]:
 def daily_values(world: World, rolling: RollingRates) -> dict[str, float]:
     """The finished day's value of every daily outcome."""
     res, c = world.residents, world.today
-    n = world.n_residents
-    sizes = world.group_sizes
-    by_group = np.bincount(res.group, weights=res.trust, minlength=len(world.groups)) / np.maximum(
-        sizes, 1
-    )
-    fear_by_group = np.bincount(
-        res.group, weights=res.fear, minlength=len(world.groups)
-    ) / np.maximum(sizes, 1)
-    present = sizes > 0
+    groups = world.groups
+    sizes = np.maximum(world.group_sizes, 1)
+    trust_by_group = world.mean_by_group(res.trust)
+    present = world.group_sizes > 0
+    spread = np.sqrt(np.maximum(world.mean_by_group(res.trust**2) - trust_by_group**2, 0.0))
+    fear_by_group = world.mean_by_group(res.fear)
+    adults = world.aged_16_plus
+    contacted = np.bincount(res.group, weights=res.contacted & adults, minlength=len(groups))
+    adults_by_group = np.maximum(np.bincount(res.group, weights=adults, minlength=len(groups)), 1)
     today: dict[str, float] = {
         "crimes": float(c.total),
         **{f"crimes_{t}": float(c.crimes[t]) for t in CRIME_TYPES},
         "crimes_reported": float(c.reported),
-        "crimes_recorded": float(c.recorded),
+        "crimes_recorded": float(c.total_recorded),
+        **{f"crimes_recorded_{t}": float(c.recorded[t]) for t in CRIME_TYPES},
         "arrests": float(c.arrests),
-        **rolling.push(c),
+        **{f"arrests_{t}": float(c.cleared[t]) for t in CRIME_TYPES},
+        **rolling.push(c, groups),
         "trust_mean": float(res.trust.mean()),
-        "trust_gap": float(by_group[present].max() - by_group[present].min()),
+        "trust_sd": float(np.average(spread[present], weights=world.group_sizes[present])),
+        "trust_gap": float(trust_by_group[present].max() - trust_by_group[present].min()),
         "fear_mean": float(res.fear.mean()),
-        "victimization_rate": float(c.victims_by_group.sum() / n * 365_000),
-        "active_offenders": float((world.offenders.state == ACTIVE).sum()),
+        "victimization_rate": float(c.victims_by_group.sum() / world.n_residents * 365_000),
+        "contact_prevalence": float((res.contacted & adults).sum() / max(int(adults.sum()), 1)),
+        "stops": float(c.stops_by_group.sum()),
+        "contacts": float(c.contacts_by_group.sum()),
+        "collective_efficacy": float(world.efficacy.mean()),
+        "active_offenders": float(len(world.active)),
         "watch_participation": float(res.watch.mean()),
         "cost_usd": float(c.cost_usd),
     }
-    for g, name in enumerate(world.groups):
-        today[f"trust_mean_{name}"] = float(by_group[g])
+    for g, name in enumerate(groups):
+        today[f"crimes_{name}"] = float(c.victims_by_group[g])
+        today[f"crimes_reported_{name}"] = float(c.victim_reported_by_group[g])
+        today[f"arrests_{name}"] = float(c.arrests_by_group[g])
+        today[f"trust_mean_{name}"] = float(trust_by_group[g])
         today[f"fear_mean_{name}"] = float(fear_by_group[g])
-        today[f"victimization_rate_{name}"] = float(
-            c.victims_by_group[g] / max(sizes[g], 1) * 365_000
+        today[f"victimization_rate_{name}"] = float(c.victims_by_group[g] / sizes[g] * 365_000)
+        today[f"contact_prevalence_{name}"] = float(contacted[g] / adults_by_group[g])
+        today[f"stops_{name}"] = float(c.stops_by_group[g])
+        today[f"contacts_{name}"] = float(c.contacts_by_group[g])
+    tally = world.tally
+    tally.trust_days += world.mean_by_neighborhood(res.trust)
+    tally.days += 1
+    return {k: today[k] for k in daily_keys(groups)}
+
+
+def neighborhood_table(world: World) -> pd.DataFrame:
+    """One row per neighbourhood: who lives there and what the window brought them."""
+    t, city = world.tally, world.city
+    res = world.residents
+    years = max(t.days, 1) / 365.0
+    size = np.maximum(world.nb_sizes, 1)
+    frame = pd.DataFrame(
+        {
+            "neighborhood": np.arange(city.n_neighborhoods, dtype=np.int64),
+            "residents": world.nb_sizes.astype(np.int64),
+            "disadvantage": world.nb_disadvantage,
+            "crimes": t.crimes,
+            "crimes_recorded": t.recorded,
+            "victimization_rate": t.victimizations / size / years * 1000,
+            "reporting_rate": np.divide(
+                t.reported_victimizations,
+                t.victimizations,
+                out=np.zeros(len(size)),
+                where=t.victimizations > 0,
+            ),
+            "stops_per_1000": t.stops / size / years * 1000,
+            "contacts_per_1000": t.contacts / size / years * 1000,
+            "arrests_per_1000": t.arrests / size / years * 1000,
+            "trust_mean": t.trust_days / max(t.days, 1),
+            "collective_efficacy": world.efficacy_nb,
+        }
+    )
+    for g, name in enumerate(world.groups):
+        frame[f"share_{name}"] = (
+            np.bincount(res.neighborhood, weights=res.group == g, minlength=len(size)) / size
         )
-    return {k: today[k] for k in daily_keys(world.groups)}
+    return frame

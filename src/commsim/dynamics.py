@@ -29,35 +29,6 @@ def sigmoid(x: np.ndarray | float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
 
 
-def deterrence(
-    residents_present: np.ndarray,
-    officers_here: np.ndarray,
-    officers_nearby: np.ndarray,
-    extra_hazard: np.ndarray,
-    perceived_risk: np.ndarray,
-    p: OffendingParams,
-    police_density: np.ndarray | float = 0.0,
-) -> np.ndarray:
-    """Multiplier in (0, 1] on an offence's chance from guardianship and risk.
-
-    Capable guardians (Cohen & Felson 1979): residents present, officers at or
-    next to the place, and guardians that levers put there (``extra_hazard``:
-    vigilant watch members, volunteer patrollers); the offender's own
-    perceived risk; and the general deterrence of police on patrol in the
-    neighbourhood (officers per 100 places). Each adds to a hazard that
-    discounts the attempt exponentially.
-    """
-    hazard = (
-        p.guardian_weight * residents_present
-        + p.officer_here * officers_here
-        + p.officer_nearby * officers_nearby
-        + extra_hazard
-        + p.perceived_risk_weight * perceived_risk
-        + p.police_density_weight * police_density
-    )
-    return np.exp(-hazard)
-
-
 def burglary_opportunity(households: np.ndarray, home_occupancy: np.ndarray) -> np.ndarray:
     """Chance-weight of a burglary target: homes there, discounted by homes occupied.
 
@@ -82,39 +53,64 @@ def offence_probabilities(
     opportunities: dict[str, np.ndarray],
     p: OffendingParams,
 ) -> np.ndarray:
-    """Per-offender, per-type chance of offending this hour (columns in CRIME_TYPES order)."""
+    """Per-offender, per-type chance of offending this hour (columns in CRIME_TYPES order).
+
+    Args:
+        hour: Hour of the day (each type has its own daily profile).
+        motivation: Each offender's motivation multiplier.
+        attractiveness: The attractiveness of each offender's place.
+        deter: Multiplier in (0, 1] per offender and type from what it perceives.
+        opportunities: Per type, 0-1 availability of a target at each offender's place.
+        p: Offending parameters (attempt rates).
+    """
     rates = {"burglary": p.rate_burglary, "robbery": p.rate_robbery, "vandalism": p.rate_vandalism}
-    base = motivation * attractiveness * deter
-    cols = [rates[k] * HOUR_PROFILE[k][hour] * opportunities[k] * base for k in rates]
+    base = motivation * attractiveness
+    cols = [
+        rates[k] * HOUR_PROFILE[k][hour] * opportunities[k] * base * deter[:, i]
+        for i, k in enumerate(rates)
+    ]
     probs = np.stack(cols, axis=1)
     # Keep the total below 1 (an offender commits at most one crime an hour).
     total = probs.sum(axis=1, keepdims=True)
     return np.where(total > 0.95, probs * 0.95 / np.maximum(total, 1e-12), probs)
 
 
+#: Trust differences are expressed per this many units of the 0-1 scale (one SD).
+TRUST_SD = 0.2
+
+
 def report_probability(
     trust: np.ndarray,
-    severity: float,
+    intercept: float,
     p: ReportingParams,
     *,
     witness: np.ndarray | bool = False,
     extra_logit: np.ndarray | float = 0.0,
     fear: np.ndarray | float = 0.0,
+    trust_mean: float = 0.5,
 ) -> np.ndarray:
     """Chance a victim or witness reports a crime to the police.
 
-    Rises with trust (Tyler 2006), the crime's severity and fear; falls for
-    bystanders; ``extra_logit`` carries what levers changed for each person
-    (watch training, an education campaign, a reporting app).
+    The crime type's intercept carries its seriousness, which dominates
+    (Tarling & Morris 2010); trust adds ``trust_logit_per_sd`` per SD of trust
+    above ``trust_mean``; bystanders report less; ``extra_logit`` carries what
+    levers changed for each person (watch training, a campaign, an app).
     """
     logit = (
-        p.base_logit
-        + p.trust_weight * np.asarray(trust)
-        + severity
+        intercept
+        + p.trust_logit_per_sd * (np.asarray(trust) - trust_mean) / TRUST_SD
         + p.witness_discount * np.asarray(witness, dtype=float)
         + np.asarray(extra_logit, dtype=float)
         + p.fear_weight * np.asarray(fear)
     )
+    return sigmoid(logit)
+
+
+def cooperation_probability(
+    trust: np.ndarray, base: float, per_sd: float, trust_mean: float = 0.5
+) -> np.ndarray:
+    """Chance a victim or witness cooperates with an investigation, rising with trust."""
+    logit = np.log(base / (1 - base)) + per_sd * (np.asarray(trust) - trust_mean) / TRUST_SD
     return sigmoid(logit)
 
 
@@ -126,45 +122,9 @@ def response_minutes(
     return handling_min + queue + distance_m / p.travel_speed_m_per_min
 
 
-def arrest_probability(
-    response_min: float, reporting_witnesses: int, intel: bool, p: ReportingParams
-) -> float:
-    """Chance a reported crime ends in an arrest.
-
-    Falls with response time (Spelman & Brown 1981: on-scene arrests need fast
-    response), rises with witnesses who reported and with community
-    intelligence about the place.
-    """
-    prob = p.arrest_base * np.exp(-response_min / p.arrest_response_tau_min)
-    prob += p.arrest_witness_bonus * reporting_witnesses + (p.arrest_intel_bonus if intel else 0.0)
-    return float(min(prob, 0.95))
-
-
-def contact_trust(trust: np.ndarray, good: np.ndarray, gain: float, asymmetry: float) -> np.ndarray:
-    """Trust after police contacts: up ``gain`` if good, down ``gain * asymmetry`` if bad.
-
-    Skogan (2006): a bad encounter weighs 4-14 times a good one.
-    """
-    return np.clip(trust + np.where(good, gain, -gain * asymmetry), 0.0, 1.0)
-
-
-def outcome_trust(trust: np.ndarray, good: np.ndarray, gain: float, loss: float) -> np.ndarray:
-    """Trust after a report's outcome: a fast answer or an arrest raises it, else it falls."""
-    return np.clip(trust + np.where(good, gain, -loss), 0.0, 1.0)
-
-
-def contagion(
-    trust: np.ndarray,
-    ties: sparse.csr_matrix,
-    has_ties: np.ndarray,
-    baseline: np.ndarray,
-    rate: float,
-    anchor: float,
-) -> np.ndarray:
-    """One day of social influence: move towards ties' mean trust, anchored to group baseline."""
-    ties_mean = ties @ trust
-    pull = np.where(has_ties, ties_mean - trust, 0.0)
-    return np.clip(trust + rate * pull + anchor * (baseline - trust), 0.0, 1.0)
+def on_scene_arrest_probability(response_min: float, at_zero: float, tau_min: float) -> float:
+    """Chance the offender is caught on the scene: falls with response time (Spelman & Brown 1981)."""
+    return float(at_zero * np.exp(-response_min / tau_min))
 
 
 def spread_boost(
@@ -200,17 +160,3 @@ def attractiveness(base: np.ndarray, boost: np.ndarray, boost_max: float) -> np.
     without bound (in Short et al. 2008 decay and diffusion do this).
     """
     return base * (1.0 + boost_max * boost / (boost_max + boost))
-
-
-def collective_efficacy(
-    mean_trust: np.ndarray, watch_coverage: np.ndarray, base_participation: float
-) -> np.ndarray:
-    """Neighbourhood collective efficacy (Sampson et al. 1997): trust x participation."""
-    return mean_trust * (base_participation + (1.0 - base_participation) * watch_coverage)
-
-
-def offender_pool_target(
-    base_pool: np.ndarray, efficacy: np.ndarray, efficacy_ref: np.ndarray, efficacy_effect: float
-) -> np.ndarray:
-    """Offender pool a neighbourhood settles at: lower as collective efficacy rises."""
-    return base_pool * np.exp(-efficacy_effect * (efficacy - efficacy_ref))

@@ -1,7 +1,15 @@
-"""Process 5: what happens after a crime — victim, witnesses, reporting, dispatch, arrest.
+"""Process 5: what follows a crime — victim, witnesses, reporting, detection, response, clearance.
 
-Called once per crime (a few per simulated day), so plain Python is fine
-here; the per-person maths is vectorised over the handful of people present.
+Victims and witnesses decide whether to call (seriousness, trust, what levers
+changed for them). Officers nearby may see the crime themselves (on view),
+more often for crimes in plain sight. A call sends the nearest free officer
+over the streets; an offender still there is arrested on the scene. A
+recorded crime not cleared at once may be cleared later by investigation,
+which needs evidence and cooperating victims and witnesses (trust). Unreported
+crime nobody saw never reaches the police.
+
+Called once per crime (a few per simulated hour even in a large city), so plain
+Python is fine here; the per-person maths is vectorised over those present.
 """
 
 from __future__ import annotations
@@ -10,16 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from commsim import dynamics, places, trust
+from commsim import dynamics, justice, places, trust
 from commsim.levers.base import Lever
-from commsim.population import JAILED
-from commsim.world import World
+from commsim.trust import Contact
+from commsim.world import Case, World
 
 MAX_WITNESSES = 5
-# Arrest chance by crime type relative to a street robbery: burglars are gone
-# before the victim comes home. Shaped on FBI UCR 2019 clearance rates
-# (robbery 30.5%, larceny 18.4%, burglary 14.1%); assumption.
-ARREST_TYPE_FACTOR = {"burglary": 0.45, "robbery": 1.0, "vandalism": 0.6}
 EVENT_COLUMNS = [
     "day",
     "hour",
@@ -28,23 +32,31 @@ EVENT_COLUMNS = [
     "type",
     "victim_group",
     "victim",
+    "victim_income",
+    "offender",
+    "offender_age",
     "reported",
     "recorded",
     "on_view",
     "response_min",
     "arrested",
-    "offender_youth",
+    "clearance",
+    "clearance_day",
+    "open_at_end",
 ]
+CLEARANCES = ("none", "on_scene", "on_view", "investigation")
 
 
 def handle_crime(
     world: World, levers: list[Lever], offender: int, place: int, kind: str
 ) -> dict[str, Any]:
     """Resolve one crime and return its event row (DESIGN §2, process 5)."""
-    res, rp, rng = world.residents, world.behaviour.reporting, world.stream("reporting")
+    res, rp, c = world.residents, world.behaviour.reporting, world.behaviour.clearance
+    rng = world.stream("reporting")
     acting = [lv for lv in levers if lv.acting]
     present = world.present(place)
-    victim = _pick_victim(world, kind, place, present, rng)
+    present = present[present != offender]
+    victim = _pick_victim(world, kind, place, present, offender, rng)
     others = present[present != victim] if victim >= 0 else present
     notice = np.full(len(others), rp.notice_prob)
     for lever in acting:
@@ -52,16 +64,20 @@ def handle_crime(
         if factor is not None:
             notice = notice * factor
     witnesses = others[rng.random(len(others)) < notice][:MAX_WITNESSES]
-    reporters = _decide_reports(
-        world, acting, victim, witnesses, getattr(rp, f"severity_{kind}"), rng
-    )
+    reporters = _decide_reports(world, acting, victim, witnesses, kind, rng)
     guardian_reported = bool(rng.random() < world.places.reporters_extra[place])
-    on_view = bool(world.places.officers_here[place] > 0)
     reported = len(reporters) > 0 or guardian_reported
+    vis = getattr(c, f"visibility_{kind}")
+    unseen = (1 - c.see_here * vis) ** world.places.officers_here[place] * (
+        1 - c.see_adjacent * vis
+    ) ** world.places.officers_near[place]
+    on_view = bool(rng.random() >= unseen)
+    recorded = reported or on_view
     response: float | None = None
-    arrested = False
+    clearance = "none"
     if on_view:
-        arrested = bool(rng.random() < rp.on_view_arrest)
+        if rng.random() < c.on_view_arrest:
+            clearance = "on_view"
     elif reported:
         handling = rp.call_handling_min
         for lever in acting:
@@ -70,23 +86,16 @@ def handle_crime(
                 handling = min(handling, faster)
         officer, distance, free = dispatch(world, place)
         response = dynamics.response_minutes(distance, rp, handling_min=handling, officer_free=free)
-        n_witness = int((reporters != victim).sum()) + int(guardian_reported)
-        intel = bool(world.places.intel_until[place] > world.tick)
-        p_arrest = (
-            dynamics.arrest_probability(response, n_witness, intel, rp) * ARREST_TYPE_FACTOR[kind]
-        )
-        arrested = bool(rng.random() < p_arrest)
+        at_zero = getattr(c, f"on_scene_{kind}")
+        if rng.random() < dynamics.on_scene_arrest_probability(
+            response, at_zero, c.response_tau_min
+        ):
+            clearance = "on_scene"
         if len(reporters):
-            trust.contact(world, officer, reporters)
-            trust.report_outcome(world, reporters, arrested or response <= rp.fast_response_min)
-    if arrested:
-        arrest(world, offender, place)
-    if victim >= 0:
-        trust.victimised(world, victim)
-    places.record_crime(
-        world, place, kind, victim, reported, reported or on_view, arrested, response
-    )
-    return {
+            satisfied = clearance == "on_scene" or response <= rp.fast_response_min
+            cut = 0.0 if satisfied else world.behaviour.trust.slow_response_quality_cut
+            trust.contact(world, officer, reporters, Contact.CALL, quality_cut=cut)
+    row = {
         "day": world.day,
         "hour": world.hour,
         "place": int(place),
@@ -94,13 +103,31 @@ def handle_crime(
         "type": kind,
         "victim_group": world.groups[res.group[victim]] if victim >= 0 else "none",
         "victim": int(victim),  # resident number, -1 when no resident was the victim
+        "victim_income": int(res.income[victim]) if victim >= 0 else -1,
+        "offender": int(offender),
+        "offender_age": int(res.age_years[offender]),
         "reported": reported,
-        "recorded": reported or on_view,
+        "recorded": recorded,
         "on_view": on_view,
         "response_min": response,
-        "arrested": arrested,
-        "offender_youth": bool(world.offenders.youth[offender]),
+        "arrested": clearance != "none",
+        "clearance": clearance,
+        "clearance_day": world.day if clearance != "none" else None,
+        "open_at_end": False,
     }
+    if clearance != "none":
+        justice.arrest(world, offender, place, kind)
+    elif recorded:
+        _investigate(world, offender, place, kind, victim, witnesses, row, rng)
+        justice.got_away(world, offender)
+    else:
+        justice.got_away(world, offender)
+    if victim >= 0:
+        trust.victimised(world, victim)
+    places.record_crime(world, place, kind, victim, reported, recorded, response)
+    if clearance != "none" and not world.in_warmup:
+        world.today.cleared[kind] += 1
+    return row
 
 
 def dispatch(world: World, place: int) -> tuple[int, float, bool]:
@@ -113,7 +140,7 @@ def dispatch(world: World, place: int) -> tuple[int, float, bool]:
     duty = np.flatnonzero(world.duty_now)
     free = duty[off.busy_until[duty] <= world.tick]
     pool = free if len(free) else duty
-    dist = world.city.distance_m[off.place[pool], place]
+    dist = world.city.distances_to(place, off.place[pool])
     k = int(pool[np.argmin(dist)])
     off.busy_until[k] = (
         max(off.busy_until[k], world.tick) + world.behaviour.reporting.on_scene_hours
@@ -122,23 +149,67 @@ def dispatch(world: World, place: int) -> tuple[int, float, bool]:
     return k, float(dist.min()), bool(len(free))
 
 
-def arrest(world: World, offender: int, place: int) -> None:
-    """Jail an offender; offenders of that neighbourhood hear of it and feel more at risk."""
-    off, c = world.offenders, world.behaviour.careers
-    off.state[offender] = JAILED
-    days = max(1, int(world.stream("custody").exponential(c.jail_days_mean)))
-    off.release_tick[offender] = world.tick + 24 * days
-    off.perceived_risk[offender] = min(1.0, off.perceived_risk[offender] + c.arrest_risk_gain)
-    seen = world.city.neighborhood[off.home] == world.city.neighborhood[place]
-    off.perceived_risk[seen] = np.minimum(1.0, off.perceived_risk[seen] + c.seen_arrest_risk_gain)
-    world.today.arrests += 1
+def _investigate(
+    world: World,
+    offender: int,
+    place: int,
+    kind: str,
+    victim: int,
+    witnesses: np.ndarray,
+    row: dict[str, Any],
+    rng: np.random.Generator,
+) -> None:
+    """Decide now whether and when investigation will clear the crime (Eck 1983)."""
+    res, c = world.residents, world.behaviour.clearance
+    people = np.concatenate([[victim], witnesses]).astype(np.int64) if victim >= 0 else witnesses
+    coop = dynamics.cooperation_probability(
+        res.trust[people], c.cooperation_base, c.cooperation_logit_per_sd, world.trust_reference
+    )
+    cooperating = bool((rng.random(len(people)) < coop).any()) if len(people) else False
+    chance = getattr(c, f"solvability_{kind}") * (1.0 if cooperating else c.uncooperative_factor)
+    if world.places.intel_until[place] > world.tick:
+        chance += c.intel_bonus
+    clears = bool(rng.random() < min(chance, 1.0))
+    due = world.tick + max(1, int(24 * rng.exponential(c.investigation_days)))
+    world.cases.append(Case(due, offender, place, kind, None if world.in_warmup else row, clears))
+
+
+def investigations(world: World) -> None:
+    """Cases whose time has come: clear them (arresting the offender if still free) or close them."""
+    due = [case for case in world.cases if case.due_tick <= world.tick]
+    if not due:
+        return
+    world.cases = [case for case in world.cases if case.due_tick > world.tick]
+    for case in due:
+        if not case.clears:
+            continue
+        justice.arrest(world, case.offender, case.place, case.kind, heard=False)
+        if case.event is not None:
+            case.event["arrested"] = True
+            case.event["clearance"] = "investigation"
+            case.event["clearance_day"] = world.day
+        if not world.in_warmup:
+            world.today.cleared[case.kind] += 1
+
+
+def censor_open_cases(world: World) -> None:
+    """At the end of the window, cases still open are censored: flagged on their events."""
+    for case in world.cases:
+        if case.event is not None:
+            case.event["open_at_end"] = True
 
 
 def _pick_victim(
-    world: World, kind: str, place: int, present: np.ndarray, rng: np.random.Generator
+    world: World,
+    kind: str,
+    place: int,
+    present: np.ndarray,
+    offender: int,
+    rng: np.random.Generator,
 ) -> int:
     """Burglary and vandalism hit a household living there; robbery someone present."""
     pool = present if kind == "robbery" else world.residents.at_home_place(place)
+    pool = pool[pool != offender]
     return int(pool[rng.integers(len(pool))]) if len(pool) else -1
 
 
@@ -147,7 +218,7 @@ def _decide_reports(
     acting: list[Lever],
     victim: int,
     witnesses: np.ndarray,
-    severity: float,
+    kind: str,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Victim and witnesses each decide whether to call the police."""
@@ -165,10 +236,11 @@ def _decide_reports(
             extra = extra + bonus
     p = dynamics.report_probability(
         res.trust[people],
-        severity,
+        getattr(rp, f"logit_{kind}"),
         rp,
         witness=is_witness,
         extra_logit=extra,
         fear=res.fear[people],
+        trust_mean=world.trust_reference,
     )
     return people[rng.random(len(people)) < p]

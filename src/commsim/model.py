@@ -15,15 +15,25 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from commsim import careers, collector, offending, patrol, places, routines, trust
-from commsim.agents import Offender, Officer, Resident
+from commsim import (
+    careers,
+    collector,
+    efficacy,
+    incidents,
+    offending,
+    patrol,
+    places,
+    routines,
+    trust,
+)
+from commsim.agents import Offender, Officer, ResidentAgents
 from commsim.city import LAND_USE_ATTRACTION, CityConfig, city_for
 from commsim.config import config_from_kwargs
 from commsim.dynamics import base_attractiveness
-from commsim.incidents import EVENT_COLUMNS, handle_crime
+from commsim.incidents import handle_crime
 from commsim.levers import LEVERS, STRATEGIES, Lever, PatrolStrategy
 from commsim.params import SimConfig, officers_for
-from commsim.population import ACTIVE, empty_offenders, make_officers, make_residents
+from commsim.population import make_officers, make_residents
 from commsim.streams import Streams
 from commsim.world import Behaviour, Clock, World
 
@@ -63,15 +73,16 @@ class CommunityModel(mesa.Model):
         self.random_patrol = STRATEGIES["random"].build(config)
         for lever in [*self.levers, self.random_patrol]:
             lever.setup(self.world)
+        efficacy.daily(self.world)
         self.careers = careers.Careers(self.world)
         self.careers.initial(self.world)
         self._build_agents()
-        self._rolling = collector.RollingRates()
+        self._rolling = collector.RollingRates(len(self.groups))
         self.daily_keys = collector.daily_keys(self.groups)
         self._latest: dict[str, float] = dict.fromkeys(self.daily_keys, math.nan)
         self.daily_rows: list[dict[str, float]] = []
         self.events: list[dict[str, Any]] = []
-        self.datacollector = HourlyDataCollector(self.daily_keys, EVENT_COLUMNS)
+        self.datacollector = HourlyDataCollector(self.daily_keys)
 
     # ------------------------------------------------------------------ setup
     def _build_world(self, config: SimConfig) -> World:
@@ -80,14 +91,22 @@ class CommunityModel(mesa.Model):
         behaviour = Behaviour(
             population=config.population,
             offending=config.offending,
+            risk=config.risk,
             places=config.places,
             reporting=config.reporting,
+            clearance=config.clearance,
+            justice=config.justice,
             trust=config.trust,
             police=config.police,
             careers=config.offenders,
+            efficacy=config.efficacy,
         )
         residents = make_residents(
-            config.population, config.city.residents, city, streams["population"]
+            config.population,
+            config.city.residents,
+            city,
+            streams["population"],
+            config.trust.predisposition_sd,
         )
         police = config.police
         officers = make_officers(
@@ -97,14 +116,10 @@ class CommunityModel(mesa.Model):
             police.skill_sd,
             streams["officers"],
         )
-        offenders = empty_offenders(
-            max(16, int(3 * len(residents) * config.population.offenders_per_1000 / 1000))
-        )
         world = World(
             Clock(config.warmup_days, config.days),
             city,
             residents,
-            offenders,
             officers,
             behaviour,
             list(config.population.groups),
@@ -135,8 +150,8 @@ class CommunityModel(mesa.Model):
     def _build_agents(self) -> None:
         w = self.world
         self.space = mesa.discrete_space.Network(w.city.graph, random=self.random)
-        self.resident_agents = [Resident(self, i) for i in range(w.n_residents)]
-        self.offender_agents = [Offender(self, i) for i in range(len(w.offenders))]
+        self.resident_agents = ResidentAgents(self, w.n_residents)
+        self.offender_agents: dict[int, Offender] = {}
         self.officer_agents = [Officer(self, i) for i in range(len(w.officers))]
         self._synced_place: dict[Any, int] = {}
         self.sync_space()
@@ -181,12 +196,13 @@ class CommunityModel(mesa.Model):
         )
         patrol.patrol(w, strategy, self.levers)  # 3
         offending.offend(w, self.levers, self._crime)  # 4, and 5 for each crime
-        patrol.conversations(w, strategy)  # 6 (contacts on patrol; others happen where caused)
+        patrol.contacts(w, strategy)  # 6 (stops, conversations; other contacts happen where caused)
         if w.hour == 23:
-            self._end_day()  # 6 (ties, fear), 7 places, 8 offender careers, 9 outcomes
+            self._end_day()  # 5 investigations, 6 trust, 7 places, 8 careers, 9 outcomes
         w.clock.tick += 1
         self.datacollector.collect(self)
-        if w.clock.tick >= w.clock.total_ticks:
+        if w.clock.tick >= w.clock.total_ticks and self.running:
+            incidents.censor_open_cases(w)
             self.running = False
 
     def run_days(self, days: int) -> None:
@@ -198,17 +214,15 @@ class CommunityModel(mesa.Model):
         row = handle_crime(self.world, self.levers, offender, place, kind)
         if not self.world.in_warmup:
             self.events.append(row)
-            self.datacollector.add_table_row("events", row)
 
     def _end_day(self) -> None:
         w = self.world
+        incidents.investigations(w)
         trust.daily(w)
+        efficacy.daily(w)
+        offending.daily(w)
         places.daily(w)
-        new = self.careers.daily(w, self.levers)
-        if len(new) and len(w.offenders) > len(self.offender_agents):
-            self.offender_agents += [
-                Offender(self, i) for i in range(len(self.offender_agents), len(w.offenders))
-            ]
+        self.careers.daily(w, self.levers)
         if not w.in_warmup:
             self._latest = collector.daily_values(w, self._rolling)
             self.daily_rows.append(self._latest)
@@ -220,6 +234,10 @@ class CommunityModel(mesa.Model):
         """A misconduct incident or a community event now (the dashboard's buttons)."""
         LEVERS["shocks"].build(self.config).fire(self.world, kind, group)  # type: ignore[attr-defined]
 
+    def neighborhood_table(self) -> pd.DataFrame:
+        """One row per neighbourhood: who lives there and what the window brought them."""
+        return collector.neighborhood_table(self.world)
+
     # ------------------------------------------------------------------ views
     @property
     def residents(self) -> Any:
@@ -227,9 +245,9 @@ class CommunityModel(mesa.Model):
         return self.world.residents
 
     @property
-    def offenders(self) -> Any:
-        """Offenders' arrays."""
-        return self.world.offenders
+    def offenders(self) -> np.ndarray:
+        """Residents offending now (their numbers)."""
+        return self.world.active
 
     @property
     def officers(self) -> Any:
@@ -245,17 +263,26 @@ class CommunityModel(mesa.Model):
         """Officers on shift now and on the force."""
         return self.world.on_duty_mask()
 
+    def offender_agent(self, resident: int) -> Offender:
+        """The Mesa agent of a resident who offends (made when first needed)."""
+        agent = self.offender_agents.get(resident)
+        if agent is None:
+            agent = self.offender_agents[resident] = Offender(self, resident)
+        return agent
+
     def sync_space(self) -> None:
-        """Place offender and officer agents on the Network cells their arrays say."""
+        """Place active offenders' and on-duty officers' agents on the Network cells their arrays say."""
         w = self.world
         where: dict[Any, int] = {}
-        active = w.offenders.state == ACTIVE
-        for agent in self.offender_agents:
-            if active[agent.index]:
-                where[agent] = int(w.offenders.place[agent.index])
+        for resident in w.active:
+            where[self.offender_agent(int(resident))] = int(w.residents.place[resident])
         duty = w.on_duty_mask()
+        if len(self.officer_agents) < len(w.officers):
+            self.officer_agents += [
+                Officer(self, i) for i in range(len(self.officer_agents), len(w.officers))
+            ]
         for agent in self.officer_agents:
-            if agent.index < len(duty) and duty[agent.index]:
+            if duty[agent.index]:
                 where[agent] = int(w.officers.place[agent.index])
         for agent, old in list(self._synced_place.items()):
             if where.get(agent) != old:
@@ -288,7 +315,7 @@ class CommunityModel(mesa.Model):
     def offender_places(self) -> np.ndarray:
         """Places of active offenders now."""
         w = self.world
-        return w.offenders.place[w.offenders.state == ACTIVE]
+        return w.residents.place[w.active]
 
     @property
     def patroller_places(self) -> np.ndarray:
@@ -317,23 +344,28 @@ class CommunityModel(mesa.Model):
 class HourlyDataCollector(mesa.DataCollector):
     """Mesa's DataCollector with one row per step: the latest evaluated day's outcomes.
 
-    Outcomes are computed once a day; every step appends that day's values
+    Outcomes are computed once a day; every step records that day's values
     (NaN during the warm-up), so Mesa tools that index ``model_vars`` by
-    ``model.steps`` (``mesa.batch_run``) line up. :meth:`daily` gives one row
-    per evaluated day.
+    ``model.steps`` (``mesa.batch_run``) line up. ``CommunityModel.daily_table``
+    gives one row per evaluated day.
     """
 
-    def __init__(self, keys: list[str], event_columns: list[str]) -> None:
-        super().__init__(
-            model_reporters={k: _reporter(k) for k in keys}, tables={"events": event_columns}
-        )
+    def __init__(self, keys: list[str]) -> None:
         self._keys = keys
+        super().__init__(model_reporters={k: _reporter(k) for k in keys})
 
     def collect(self, model: mesa.Model) -> None:
-        """Append the latest day's values (cheap: no reporters are called)."""
-        latest = model._latest  # type: ignore[attr-defined]
-        for key in self._keys:
-            self.model_vars[key].append(latest[key])
+        """Remember the latest day's values for this step (cheap: one append)."""
+        self._steps.append(model._latest)  # type: ignore[attr-defined]
+
+    @property
+    def model_vars(self) -> dict[str, list[float]]:
+        """Per outcome, one value per step so far (what Mesa's tools index by step)."""
+        return {key: [day[key] for day in self._steps] for key in self._keys}
+
+    @model_vars.setter
+    def model_vars(self, value: dict[str, list[float]]) -> None:
+        self._steps: list[dict[str, float]] = []
 
 
 def _reporter(key: str) -> Any:

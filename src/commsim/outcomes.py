@@ -42,6 +42,7 @@ class Summary(Enum):
     MEAN = "mean"  # a stock or a rate: mean of the daily values
     RATIO = "ratio"  # total of a numerator flow over total of a denominator flow
     EVENTS = "events"  # from the event table (e.g. a median over crimes)
+    LAST = "last"  # the value on the last day (a running share)
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,19 @@ _ENTRIES = [
         10,
         count=True,
         per_type=True,
-        description="All crimes committed, known to police or not.",
+        per_group=True,
+        description="All crimes committed, known to police or not "
+        "(per group: crimes against residents of that group).",
     ),
     Outcome(
-        "crimes_reported", "Crimes reported to police", "crimes", N, Summary.SUM, 20, count=True
+        "crimes_reported",
+        "Crimes reported to police",
+        "crimes",
+        N,
+        Summary.SUM,
+        20,
+        count=True,
+        per_group=True,
     ),
     Outcome(
         "crimes_recorded",
@@ -100,7 +110,8 @@ _ENTRIES = [
         Summary.SUM,
         25,
         count=True,
-        description="Reported or seen by an officer.",
+        per_type=True,
+        description="Reported, or seen by an officer.",
     ),
     Outcome(
         "reporting_rate",
@@ -111,9 +122,21 @@ _ENTRIES = [
         30,
         numerator="crimes_reported",
         denominator="crimes",
+        per_group=True,
         smallest_change=0.02,
     ),
-    Outcome("arrests", "Arrests", "arrests", N, Summary.SUM, 40, count=True),
+    Outcome(
+        "arrests",
+        "Arrests",
+        "arrests",
+        N,
+        Summary.SUM,
+        40,
+        count=True,
+        per_type=True,
+        per_group=True,
+        description="Per group: arrests of residents of that group.",
+    ),
     Outcome(
         "clearance_rate",
         "Clearance rate",
@@ -123,6 +146,7 @@ _ENTRIES = [
         50,
         numerator="arrests",
         denominator="crimes_recorded",
+        per_type=True,
         smallest_change=0.02,
     ),
     Outcome(
@@ -143,7 +167,9 @@ _ENTRIES = [
         70,
         per_group=True,
         smallest_change=0.02,
+        description="0-1 scale (a 0-10 survey item / 10); 0.02 = 0.1 SD.",
     ),
+    Outcome("trust_sd", "Spread of trust within groups", "0-1 (SD)", N, Summary.MEAN, 75),
     Outcome(
         "trust_gap", "Trust gap between groups", "0-1", L, Summary.MEAN, 80, smallest_change=0.02
     ),
@@ -166,6 +192,31 @@ _ENTRIES = [
         100,
         per_group=True,
         count=True,
+    ),
+    Outcome(
+        "contact_prevalence",
+        "Residents 16+ with any police contact",
+        "share since the start",
+        N,
+        Summary.LAST,
+        105,
+        per_group=True,
+        description="Share of residents aged 16+ with any police contact in the evaluation window.",
+    ),
+    Outcome(
+        "stops", "Police-initiated stops", "stops", N, Summary.SUM, 106, count=True, per_group=True
+    ),
+    Outcome(
+        "contacts", "Police contacts", "contacts", N, Summary.SUM, 107, count=True, per_group=True
+    ),
+    Outcome(
+        "collective_efficacy",
+        "Collective efficacy",
+        "0-1",
+        H,
+        Summary.MEAN,
+        108,
+        smallest_change=0.02,
     ),
     Outcome(
         "crime_concentration_top5",
@@ -285,6 +336,8 @@ def _summary(o: Outcome, ts: pd.DataFrame) -> float:
         return 0.0
     if o.summary is Summary.SUM:
         return float(ts[o.key].sum())
+    if o.summary is Summary.LAST:
+        return float(ts[o.key].iloc[-1])
     if o.summary is Summary.RATIO:
         num, den = _ratio_columns(o)
         total = float(ts[den].sum()) if den in ts else 0.0

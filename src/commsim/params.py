@@ -21,12 +21,16 @@ from typing import Any
 from commsim.behaviour import (
     CRIME_TYPES,
     CareerParams,
+    ClearanceParams,
+    EfficacyParams,
     GroupParams,
+    JusticeParams,
     OffendingParams,
     PlaceParams,
     PoliceParams,
     PopulationParams,
     ReportingParams,
+    RiskParams,
     TrustParams,
 )
 from commsim.city import CITY_KINDS, CityConfig, city_for
@@ -40,17 +44,37 @@ PATROL_STRATEGIES = ("random", *sorted(n for n in STRATEGIES if n != "random"))
 RENAMED_KEYS: dict[str, str] = {
     "policy.watch_fade_per_year": "watch.fade_per_year",
     "offending.watch_vigilance": "watch.member_hazard",
-    "offending.signage_weight": "watch.signage_weight",
+    "offending.signage_weight": "nothing: watch signs no longer deter by formula; members guard, notice and report",
     "offending.volunteer_weight": "volunteers.guardian_hazard",
+    "offending.police_density_weight": "nothing: police deter only through what offenders see and learn (risk.*, offending.officer_seen_weight)",
+    "offending.officer_here": "offending.officer_seen_weight",
+    "offending.officer_nearby": "offending.adjacent_sight",
+    "offending.perceived_risk_weight": "offending.risk_weight",
+    "offending.youth_vandalism_only": "offending.youth_max_age_band",
+    "reporting.base_logit": "reporting.logit_<type>",
+    "reporting.trust_weight": "reporting.trust_logit_per_sd",
+    "reporting.severity_burglary": "reporting.logit_burglary",
+    "reporting.severity_robbery": "reporting.logit_robbery",
+    "reporting.severity_vandalism": "reporting.logit_vandalism",
     "reporting.watch_bonus": "watch.reporting_bonus",
     "reporting.app_bonus": "app.reporting_bonus",
     "reporting.app_call_handling_min": "app.call_handling_min",
     "reporting.campaign_bonus": "campaign.reporting_bonus",
     "reporting.volunteer_report_prob": "volunteers.report_prob",
+    "reporting.arrest_base": "clearance.on_scene_<type>",
+    "reporting.arrest_response_tau_min": "clearance.response_tau_min",
+    "reporting.arrest_witness_bonus": "clearance.cooperation_logit_per_sd",
+    "reporting.arrest_intel_bonus": "clearance.intel_bonus",
+    "reporting.on_view_arrest": "clearance.on_view_arrest",
+    "trust.good_contact": "trust.good_contact_gain",
+    "trust.anchor_per_day": "trust.persistence_half_life_days (trust returns to each resident's own predisposition)",
+    "trust.outcome_good": "trust.slow_response_quality_cut",
+    "trust.outcome_bad": "trust.slow_response_quality_cut",
+    "trust.contacts_per_officer_hour": "police.stops_per_patrol_hour and police.conversations_per_patrol_hour",
     "trust.community_contact_multiplier": "community.contact_multiplier",
     "trust.community_contact_bonus": "community.contact_bonus",
     "trust.meeting_attendance": "meetings.attendance",
-    "trust.meeting_contact_gain": "meetings.contact_gain",
+    "trust.meeting_contact_gain": "meetings.contact_bonus",
     "trust.misconduct_drop": "shocks.misconduct_drop",
     "trust.misconduct_spill": "shocks.misconduct_spill",
     "trust.community_event_gain": "shocks.community_event_gain",
@@ -61,8 +85,20 @@ RENAMED_KEYS: dict[str, str] = {
     "police.hotspot_time_share": "hotspot.time_share",
     "police.hotspot_stops_per_hour": "hotspot.stops_per_hour",
     "police.stop_presence": "hotspot.stop_presence",
-    "offenders.outreach_motivation_cut": "outreach.motivation_cut",
+    "population.offenders_per_1000": "offenders.per_1000",
+    "population.youth_offender_share": "offenders.relative_by_age",
+    "offenders.turnover_per_year": "offenders.desist_per_year",
+    "offenders.base_participation": "nothing: collective efficacy now emerges from ties, tenure and fear (efficacy.*)",
+    "offenders.jail_days_mean": "justice.custody_days_<type>",
+    "offenders.desist_after_jail": "offenders.desist_after_custody",
+    "offenders.arrest_risk_gain": "risk.own_arrest_gain",
+    "offenders.seen_arrest_risk_gain": "risk.heard_arrest_gain",
+    "offenders.risk_decay_per_day": "risk.decay_days",
+    "offenders.outreach_motivation_cut": "outreach.hazard_cut",
     "offenders.outreach_delay_days": "outreach.delay_days",
+    "population.groups.majority.smartphone_access": "population.smartphone_by_age and population.smartphone_by_income",
+    "population.groups.minority.smartphone_access": "population.smartphone_by_age and population.smartphone_by_income",
+    "population.groups.newcomer.smartphone_access": "population.smartphone_by_age and population.smartphone_by_income",
 }
 
 
@@ -154,11 +190,15 @@ class _RunBase(Section):
     city: CityConfig = field(default_factory=CityConfig)
     population: PopulationParams = field(default_factory=PopulationParams)
     offending: OffendingParams = field(default_factory=OffendingParams)
+    risk: RiskParams = field(default_factory=RiskParams)
     places: PlaceParams = field(default_factory=PlaceParams)
     reporting: ReportingParams = field(default_factory=ReportingParams)
+    clearance: ClearanceParams = field(default_factory=ClearanceParams)
+    justice: JusticeParams = field(default_factory=JusticeParams)
     trust: TrustParams = field(default_factory=TrustParams)
     police: PoliceParams = field(default_factory=PoliceParams)
     offenders: CareerParams = field(default_factory=CareerParams)
+    efficacy: EfficacyParams = field(default_factory=EfficacyParams)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     costs: CostParams = field(default_factory=CostParams)
 

@@ -15,7 +15,6 @@ def record_crime(
     victim: int,
     reported: bool,
     recorded: bool,
-    arrested: bool,
     response: float | None,
 ) -> None:
     """Raise the place's boost (near repeat), update histories and today's counts."""
@@ -24,18 +23,26 @@ def record_crime(
     pl.true_history[0, place] += 1
     if recorded:
         pl.recorded_history[0, place] += 1
+    nb = world.city.neighborhood[place]
     if world.in_warmup:
         if kind == "burglary":
-            pl.warmup_burglary_by_nb[world.city.neighborhood[place]] += 1
+            pl.warmup_burglary_by_nb[nb] += 1
         return
-    c = world.today
+    c, t = world.today, world.tally
     c.crimes[kind] += 1
     c.reported += int(reported)
-    c.recorded += int(recorded)
+    c.recorded[kind] += int(recorded)
+    t.crimes[nb] += 1
+    t.recorded[nb] += int(recorded)
     if response is not None:
         c.response_min.append(response)
     if victim >= 0:
-        c.victims_by_group[world.residents.group[victim]] += 1
+        g = world.residents.group[victim]
+        c.victims_by_group[g] += 1
+        c.victim_reported_by_group[g] += int(reported)
+        home_nb = world.residents.neighborhood[victim]
+        t.victimizations[home_nb] += 1
+        t.reported_victimizations[home_nb] += int(reported)
 
 
 def daily(world: World) -> None:

@@ -20,7 +20,6 @@ from commsim.incidents import EVENT_COLUMNS
 from commsim.model import CommunityModel
 from commsim.outcomes import summarize
 from commsim.params import SimConfig, with_overrides
-from commsim.population import ACTIVE
 
 
 @dataclass
@@ -113,8 +112,7 @@ def run(
     w = model.world
     counts = {
         "residents": w.n_residents,
-        "offenders_initial": round(model.careers.base_pool.sum()),
-        "offenders_active_end": int((w.offenders.state == ACTIVE).sum()),
+        "offenders_active_end": len(w.active),
         "officers": len(w.officers),
         "places": int(w.city.n_places),
         "ticks": int(model.total_ticks),
@@ -122,7 +120,11 @@ def run(
     return RunResult(
         config=config,
         seed=config.seed,
-        tables={"timeseries": timeseries, "events": events},
+        tables={
+            "timeseries": timeseries,
+            "events": events,
+            "neighborhoods": model.neighborhood_table(),
+        },
         summary=summary,
         wall_seconds=time.perf_counter() - start,
         counts=counts,
@@ -140,12 +142,17 @@ def _events_frame(model: CommunityModel) -> pd.DataFrame:
         "type": "string",
         "victim_group": "string",
         "victim": "int64",
+        "victim_income": "int64",
+        "offender": "int64",
+        "offender_age": "int64",
         "reported": "bool",
         "recorded": "bool",
         "on_view": "bool",
-        "response_min": "Float64",  # null (not NaN) where nobody reported
+        "response_min": "Float64",  # null (not NaN) where nobody called
         "arrested": "bool",
-        "offender_youth": "bool",
+        "clearance": "string",
+        "clearance_day": "Int64",  # null while not cleared
+        "open_at_end": "bool",
     }
     return frame.astype(dtypes)
 

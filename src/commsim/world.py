@@ -9,26 +9,37 @@ it in order; lever modules see it as the small, typed interface below.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from commsim.behaviour import (
     CRIME_TYPES,
     CareerParams,
+    ClearanceParams,
+    EfficacyParams,
+    JusticeParams,
     OffendingParams,
     PlaceParams,
     PoliceParams,
     PopulationParams,
     ReportingParams,
+    RiskParams,
     TrustParams,
 )
 from commsim.city import City
-from commsim.population import Offenders, Officers, Residents, join_officers, members_csr
-from commsim.streams import Streams
+from commsim.population import (
+    Officers,
+    Residents,
+    join_officers,
+    members_csr,
+    neighborhood_disadvantage,
+)
+from commsim.streams import KeyedDay, Streams
 
-HISTORY_DAYS = 30  # days of per-place crime kept for hot spots and meetings
-INTEL_VISIT_SHARE = 0.3  # share of beat walks that go to known problem places; assumption
+HISTORY_DAYS = 30  # days of per-place crime kept for meetings and maps
 RECENT_DAYS = 14  # "recent crime" shown on maps (near-repeat window)
+INTEL_VISIT_SHARE = 0.3  # share of beat walks that go to known problem places; assumption
 
 
 @dataclass
@@ -66,33 +77,85 @@ class Behaviour:
 
     population: PopulationParams
     offending: OffendingParams
+    risk: RiskParams
     places: PlaceParams
     reporting: ReportingParams
+    clearance: ClearanceParams
+    justice: JusticeParams
     trust: TrustParams
     police: PoliceParams
     careers: CareerParams
+    efficacy: EfficacyParams
+
+
+def _zeros(n: int) -> np.ndarray:
+    return np.zeros(n)
 
 
 @dataclass
 class DayCounter:
-    """Counts gathered during one simulated day."""
+    """Counts gathered during one simulated day (per group where equity needs it)."""
 
     n_groups: int
     crimes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CRIME_TYPES, 0))
+    recorded: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CRIME_TYPES, 0))
+    cleared: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CRIME_TYPES, 0))
     reported: int = 0
-    recorded: int = 0
+    on_view: int = 0
     arrests: int = 0
     response_min: list[float] = field(default_factory=list)
     cost_usd: float = 0.0
     victims_by_group: np.ndarray = field(init=False)
+    victim_reported_by_group: np.ndarray = field(init=False)
+    stops_by_group: np.ndarray = field(init=False)
+    contacts_by_group: np.ndarray = field(init=False)
+    arrests_by_group: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        self.victims_by_group = np.zeros(self.n_groups)
+        for name in ("victims_by_group", "victim_reported_by_group", "stops_by_group"):
+            setattr(self, name, _zeros(self.n_groups))
+        self.contacts_by_group = _zeros(self.n_groups)
+        self.arrests_by_group = _zeros(self.n_groups)
 
     @property
     def total(self) -> int:
         """All true crimes of the day."""
         return sum(self.crimes.values())
+
+    @property
+    def total_recorded(self) -> int:
+        """All recorded crimes of the day."""
+        return sum(self.recorded.values())
+
+    @property
+    def total_cleared(self) -> int:
+        """All clearances of the day (of crimes recorded this day or before)."""
+        return sum(self.cleared.values())
+
+
+@dataclass
+class NeighborhoodTally:
+    """Run totals per neighbourhood over the evaluation window (for the equity table)."""
+
+    n: int
+    crimes: np.ndarray = field(init=False)
+    recorded: np.ndarray = field(init=False)
+    victimizations: np.ndarray = field(init=False)
+    reported_victimizations: np.ndarray = field(init=False)
+    stops: np.ndarray = field(init=False)
+    contacts: np.ndarray = field(init=False)
+    arrests: np.ndarray = field(init=False)
+    trust_days: np.ndarray = field(init=False)  # sum over days of mean trust
+    days: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("crimes", "recorded", "victimizations", "reported_victimizations", "stops"):
+            setattr(self, name, _zeros(self.n))
+        self.contacts, self.arrests, self.trust_days = (
+            _zeros(self.n),
+            _zeros(self.n),
+            _zeros(self.n),
+        )
 
 
 @dataclass
@@ -105,15 +168,16 @@ class PlaceState:
     intel_until: np.ndarray  # tick until which police act on residents' information
     true_history: np.ndarray  # (HISTORY_DAYS, places) true crimes, row 0 = today
     recorded_history: np.ndarray  # (window, places) recorded crimes, row 0 = today
-    officers_here: np.ndarray  # officer presence this hour (stops count part)
+    officers_here: np.ndarray  # officers on patrol or on scene here this hour
     officers_near: np.ndarray  # officers at adjacent places
     guardians_extra: np.ndarray  # deterrence hazard from levers' guardians this hour
     reporters_extra: np.ndarray  # chance a lever's guardian here reports a crime
+    risk_belief: np.ndarray  # offenders' believed chance of arrest at each place
     warmup_burglary_by_nb: np.ndarray
 
     @classmethod
-    def empty(cls, n_places: int, n_neighborhoods: int, window: int) -> PlaceState:
-        """All-zero state (hardening 1) for ``n_places`` places."""
+    def empty(cls, n_places: int, n_neighborhoods: int, window: int, prior: float) -> PlaceState:
+        """All-zero state (hardening 1, beliefs at the prior) for ``n_places`` places."""
         return cls(
             base_attractiveness=np.ones(n_places),
             boost=np.zeros(n_places),
@@ -125,19 +189,33 @@ class PlaceState:
             officers_near=np.zeros(n_places),
             guardians_extra=np.zeros(n_places),
             reporters_extra=np.zeros(n_places),
+            risk_belief=np.full(n_places, prior),
             warmup_burglary_by_nb=np.zeros(n_neighborhoods),
         )
 
 
 @dataclass
 class Routine:
-    """Where everyone is today, hour by hour (planned once a day)."""
+    """Where everyone is this hour (today's draws are kept; hours are computed on demand)."""
 
-    loc_day: np.ndarray  # (24, residents) place of each resident each hour
-    occ_day: np.ndarray  # (24, places) residents present
-    home_occupancy_day: np.ndarray  # (24, places) share of a place's residents at home
-    loc_now: np.ndarray
-    occ_now: np.ndarray
+    errand: np.ndarray  # takes the 10-12 h trip today (at-home residents)
+    out: np.ndarray  # goes out 18-22 h today
+    loc_now: np.ndarray  # place of each resident this hour
+    occ_now: np.ndarray  # residents present at each place this hour
+    guard_now: np.ndarray  # their willingness to intervene, summed per place
+    at_home_now: np.ndarray  # share of each place's residents at home this hour
+
+
+@dataclass
+class Case:
+    """A recorded crime under investigation: cleared (or not) when it is due."""
+
+    due_tick: int
+    offender: int
+    place: int
+    kind: str
+    event: dict[str, Any] | None  # its event row (None during the warm-up)
+    clears: bool
 
 
 class World:
@@ -146,8 +224,7 @@ class World:
     Attributes:
         clock: Tick, hour and day.
         city: The street network and its per-place arrays.
-        residents: Residents (struct of arrays).
-        offenders: Offender slots (struct of arrays).
+        residents: Residents (struct of arrays); offenders are residents.
         officers: Officers (struct of arrays), including funded ones not yet on the force.
         places: Per-place dynamic state.
         behaviour: The behavioural parameter sections.
@@ -161,7 +238,6 @@ class World:
         clock: Clock,
         city: City,
         residents: Residents,
-        offenders: Offenders,
         officers: Officers,
         behaviour: Behaviour,
         groups: list[str],
@@ -170,23 +246,35 @@ class World:
         self.clock = clock
         self.city = city
         self.residents = residents
-        self.offenders = offenders
         self.officers = officers
         self.behaviour = behaviour
         self.groups = groups
         self.streams = streams
-        self.places = PlaceState.empty(city.n_places, city.n_neighborhoods, HISTORY_DAYS)
+        n_nb = city.n_neighborhoods
+        self.places = PlaceState.empty(city.n_places, n_nb, HISTORY_DAYS, behaviour.risk.prior)
         self.today = DayCounter(len(groups))
+        self.tally = NeighborhoodTally(n_nb)
         self.n_residents = len(residents)
         self.group_sizes = np.bincount(residents.group, minlength=len(groups))
+        self.aged_16_plus = residents.age_years >= 16  # the PPCS population
         self.residents_at_home_place = np.bincount(residents.home, minlength=city.n_places)
         self.residents_per_household = self.n_residents / max(int(city.households.sum()), 1)
-        self.nb_place_indptr, self.nb_places = members_csr(city.neighborhood, city.n_neighborhoods)
+        self.nb_place_indptr, self.nb_places = members_csr(city.neighborhood, n_nb)
+        self.nb_sizes = np.bincount(residents.neighborhood, minlength=n_nb)
+        self.nb_disadvantage = neighborhood_disadvantage(city)
+        # Trust differences are read against the city's mean predisposition at the start.
+        self.trust_reference = float(residents.predisposition.mean())
         self.n_base_officers = len(officers)
         self.duty_now = np.zeros(len(officers), dtype=bool)
+        self.patrolling = np.zeros(len(officers), dtype=bool)
         self.routine: Routine | None = None
+        self.efficacy = np.zeros(self.n_residents)  # willingness to intervene, 0-1
+        self.efficacy_nb = np.zeros(n_nb)
+        self.cases: list[Case] = []
+        self.active = np.zeros(0, dtype=np.int64)  # residents offending now
+        self._day_draws: dict[str, KeyedDay] = {}
         # The last evaluation day a police-community meeting was held in each neighbourhood.
-        self.meeting_day_nb = np.full(city.n_neighborhoods, -(10**9), dtype=np.int64)
+        self.meeting_day_nb = np.full(n_nb, -(10**9), dtype=np.int64)
 
     # ------------------------------------------------------------ clock
     @property
@@ -213,6 +301,17 @@ class World:
     def stream(self, name: str) -> np.random.Generator:
         """The named random stream (a lever module uses its own key)."""
         return self.streams[name]
+
+    def day_draws(self, name: str, ids: np.ndarray, slots: int) -> KeyedDay:
+        """Today's keyed draws of stream ``name`` for ``ids`` (made at the first call of the day).
+
+        Later calls the same day must ask for a subset of the first call's ids.
+        """
+        day = self.tick // 24
+        draws = self._day_draws.get(name)
+        if draws is None or draws.day != day:
+            draws = self._day_draws[name] = KeyedDay(self.streams, name, day, ids, slots)
+        return draws
 
     def spend(self, usd: float) -> None:
         """Count programme spending on today's cost."""
@@ -250,6 +349,7 @@ class World:
         """Officers a budget adds (they join the force when their lever starts)."""
         self.officers = join_officers(self.officers, extra)
         self.duty_now = np.zeros(len(self.officers), dtype=bool)
+        self.patrolling = np.zeros(len(self.officers), dtype=bool)
 
     def on_duty_mask(self) -> np.ndarray:
         """Officers on shift now (three 8-hour shifts) and on the force."""
@@ -257,7 +357,7 @@ class World:
         return (off.shift == self.hour // 8) & (off.active_from <= self.tick)
 
     def present(self, place: int) -> np.ndarray:
-        """Residents at ``place`` this hour."""
+        """Residents at ``place`` this hour (offenders out offending are not among them)."""
         assert self.routine is not None
         return self.residents.present(place, self.routine.loc_now)
 
@@ -277,7 +377,21 @@ class World:
         """Mean of a per-resident array within each neighbourhood."""
         n_nb = self.city.n_neighborhoods
         total = np.bincount(self.residents.neighborhood, weights=values, minlength=n_nb)
-        return total / np.maximum(np.bincount(self.residents.neighborhood, minlength=n_nb), 1)
+        return total / np.maximum(self.nb_sizes, 1)
+
+    def mean_by_group(self, values: np.ndarray) -> np.ndarray:
+        """Mean of a per-resident array within each group."""
+        total = np.bincount(self.residents.group, weights=values, minlength=len(self.groups))
+        return total / np.maximum(self.group_sizes, 1)
 
 
-__all__ = ["Behaviour", "Clock", "DayCounter", "PlaceState", "Routine", "World"]
+__all__ = [
+    "Behaviour",
+    "Case",
+    "Clock",
+    "DayCounter",
+    "NeighborhoodTally",
+    "PlaceState",
+    "Routine",
+    "World",
+]

@@ -37,12 +37,12 @@ class AppEvidence(Section):
     section = "app"
 
     reporting_bonus: float = param(
-        0.5,
+        0.3,
         lo=0,
         hi=10,
         unit="logit",
-        source="assumption (lower cost of reporting)",
-        plausible=(0.0, 1.0),
+        source="assumption (a lower cost of reporting; no field estimate found)",
+        plausible=(0.0, 0.8),
     )
     call_handling_min: float = param(
         3.0, lo=0, unit="minutes from report to dispatch", source="assumption"
@@ -54,6 +54,11 @@ class AppEvidence(Section):
         unit="days",
         source="assumption",
         doc="Adopters take up the app over this many days.",
+    )
+    adoption_by_age: list[float] = param(
+        [1.2, 1.3, 1.2, 1.0, 0.8, 0.5],
+        unit="relative chance of adopting by age band (owners)",
+        source="assumption shaped on Pew 2021 app use by age",
     )
 
 
@@ -96,18 +101,25 @@ class ReportingApp(Lever):
 
     @classmethod
     def planned_cost_per_year(cls, policy: Any, costs: Any, scale: Scale) -> float:
-        """Fixed cost plus expected users (smartphone owners are ~85% of residents)."""
+        """Fixed cost plus expected users (smartphone owners are ~85% of residents; Pew 2021)."""
         users = policy.app_adoption * 0.85 * scale.residents
         return float(costs.app_fixed_per_year + users * costs.app_per_user_year)
 
     def setup(self, world: World) -> None:
-        """Who would adopt, and on which day of the ramp, drawn once per resident."""
+        """Who would adopt, and on which day of the ramp, drawn once per resident.
+
+        Only smartphone owners adopt (their share follows age and income), and
+        younger owners more readily; the mean chance among owners is the target.
+        """
         rng = world.stream("lever:app")
-        u, day = (
-            rng.random(world.n_residents),
-            rng.integers(0, self.evidence.ramp_days, world.n_residents),
-        )
-        adopters = world.residents.smartphone & (u < self.policy.app_adoption)
+        res = world.residents
+        u = rng.random(world.n_residents)
+        day = rng.integers(0, self.evidence.ramp_days, world.n_residents)
+        weight = np.asarray(self.evidence.adoption_by_age, float)[res.age]
+        owners = res.smartphone
+        if owners.any():
+            weight = weight / max(float(weight[owners].mean()), 1e-12)
+        adopters = owners & (u < np.clip(self.policy.app_adoption * weight, 0, 1))
         self.adopt_day = np.where(adopters, day, NEVER)
 
     def step(self, world: World) -> None:

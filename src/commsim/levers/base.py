@@ -170,13 +170,9 @@ class Lever:
         """This hour's extra deterrence hazard and report chance per place, or None."""
         return None
 
-    def offender_motivation(self, world: World, who: np.ndarray) -> np.ndarray | None:
-        """Multiplier on these offenders' motivation, or None."""
+    def offending_hazard(self, world: World) -> np.ndarray | None:
+        """Per-resident multiplier on the chance of starting (and continuing) to offend, or None."""
         return None
-
-    def recruitment_factor(self, world: World) -> float:
-        """Multiplier on young people starting to offend."""
-        return 1.0
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(days={self.start_day}..{self.end_day})"
@@ -206,6 +202,10 @@ class PatrolStrategy(Lever):
         """Per free officer: (multiplier on conversations with residents, skill bonus)."""
         ones = np.ones(len(free))
         return ones, np.zeros(len(free))
+
+    def stop_rate(self, world: World, free: np.ndarray) -> np.ndarray:
+        """Per free officer: multiplier on police-initiated stops (proactive strategies stop more)."""
+        return np.ones(len(free))
 
 
 LEVERS: dict[str, type[Lever]] = {}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from commsim.levers.base import PatrolStrategy, register
+from commsim.levers.random_patrol import drive
 from commsim.paramspec import Section, param
 from commsim.world import World
 
@@ -34,10 +35,10 @@ class CommunityEvidence(Section):
 
 
 def beat_presence(world: World, team: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Send officers to places on their beats (problem places raised at meetings first)."""
+    """Officers walk or drive their own beats; a beat walk starts at a problem place when police know one."""
     off = world.officers
     off.place[team] = world.beat_places(off.beat[team], rng)
-    return np.bincount(off.place[team], minlength=world.city.n_places).astype(float)
+    return drive(world, team, rng, stay_in_beat=True)
 
 
 @register

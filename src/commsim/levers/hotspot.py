@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from commsim.levers.base import PatrolStrategy, register
+from commsim.levers.random_patrol import drive
 from commsim.paramspec import Section, param
 from commsim.world import World
 
@@ -30,7 +31,18 @@ class HotspotEvidence(Section):
         3, lo=1, hi=12, unit="short visits per hour", source="Koper 1995 (10-15 minute stops)"
     )
     stop_presence: float = param(
-        0.6, lo=0, hi=1, unit="x an hour's presence", source="Koper 1995 (residual deterrence)"
+        0.3,
+        lo=0,
+        hi=1,
+        unit="share of an hour present per stop",
+        source="Koper 1995: 10-15 minute stops, with residual deterrence after the car leaves",
+    )
+    stop_multiplier: float = param(
+        2.0,
+        lo=0,
+        hi=20,
+        unit="x police-initiated stops per patrol hour",
+        source="assumption (proactive enforcement at hot spots; Weisburd et al. 2016)",
     )
 
 
@@ -45,28 +57,24 @@ def hotspots(world: World, ev: HotspotEvidence) -> np.ndarray:
 def visit_hotspots(
     world: World, team: np.ndarray, ev: HotspotEvidence, hot: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Send a team to hot spots part of the time; elsewhere at random.
+    """Send a team to hot spots part of the time; the rest of the hour they drive.
+
+    At hot spots an officer makes ``stops_per_hour`` short stops (Koper 1995),
+    each present ``stop_presence`` of an hour (its residual deterrence included).
 
     Returns:
-        The team's presence per place (short stops count part) and the mask of
-        team members who spent the hour at hot spots.
+        The team's presence per place and the mask of team members who spent
+        the hour at hot spots.
     """
     p = world.city.n_places
-    random_place = rng.integers(0, p, len(team))
     u = rng.random(len(team))
-    if len(hot) == 0:
-        world.officers.place[team] = random_place
-        return np.bincount(random_place, minlength=p).astype(float), np.zeros(len(team), bool)
-    first = hot[rng.integers(0, len(hot), len(team))]
-    at_hot = u < ev.time_share
-    world.officers.place[team] = np.where(at_hot, first, random_place)
-    presence = np.bincount(world.officers.place[team], minlength=p).astype(float)
-    stoppers = np.flatnonzero(at_hot)
+    at_hot = (u < ev.time_share) if len(hot) else np.zeros(len(team), bool)
+    presence = drive(world, team[~at_hot], rng)
+    stoppers = team[at_hot]
     if len(stoppers):
-        # Several short stops an hour (Koper 1995), each deterring less than an hour's stay.
-        extra = hot[rng.integers(0, len(hot), len(stoppers) * (ev.stops_per_hour - 1))]
-        presence -= (1.0 - ev.stop_presence) * np.bincount(first[stoppers], minlength=p)
-        presence += ev.stop_presence * np.bincount(extra, minlength=p)
+        stops = hot[rng.integers(0, len(hot), (len(stoppers), ev.stops_per_hour))]
+        world.officers.place[stoppers] = stops[:, -1]
+        presence = presence + ev.stop_presence * np.bincount(stops.ravel(), minlength=p)
     return presence, at_hot
 
 
@@ -100,3 +108,7 @@ class HotspotPatrol(PatrolStrategy):
         """The whole force works hot spots part of each hour."""
         presence, _ = visit_hotspots(world, free, self.evidence, self.hot, rng)
         return presence
+
+    def stop_rate(self, world: World, free: np.ndarray) -> np.ndarray:
+        """Proactive stops at hot spots."""
+        return np.full(len(free), self.evidence.stop_multiplier)

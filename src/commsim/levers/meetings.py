@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from commsim import trust
 from commsim.levers.base import Lever, Scale, register
 from commsim.paramspec import Section, param
+from commsim.trust import Contact
 from commsim.world import World
 
 MEETING_HOUR = 19  # evening meetings; assumption (Chicago CAPS beat meetings)
@@ -38,14 +41,18 @@ class MeetingEvidence(Section):
     section = "meetings"
 
     attendance: float = param(
-        0.03,
+        0.003,
         lo=0,
         hi=0.5,
-        unit="share of a neighbourhood",
-        source="Skogan & Hartnett 1997 (~30 of 1,000)",
+        unit="share of a neighbourhood's residents at a meeting",
+        source="Knutson & Skogan 1998 (Chicago CAPS: ~25 residents per beat meeting, ~0.3% of adults a month)",
     )
-    contact_gain: float = param(
-        1.5, lo=0, unit="good contacts per attendee", source="assumption", plausible=(0.5, 3.0)
+    contact_bonus: float = param(
+        0.05,
+        lo=0,
+        hi=1,
+        unit="extra chance a meeting goes well",
+        source="assumption (a non-enforcement setting)",
     )
     problem_places: int = param(
         3, lo=0, hi=50, unit="places raised per meeting", source="assumption"
@@ -98,6 +105,12 @@ class CommunityMeetings(Lever):
         """This lever's random stream."""
         self.rng = world.stream("lever:meetings")
 
+    @staticmethod
+    def _beat_officer(world: World, nb: int) -> int:
+        """An officer of the neighbourhood's beat (the first on the roll)."""
+        on_beat = np.flatnonzero(world.officers.beat == nb)
+        return int(on_beat[0]) if len(on_beat) else -1
+
     def meeting_today(self, day_in_policy: int) -> bool:
         """Meetings are spread evenly: one whenever the monthly count ticks over."""
         rate = self.policy.meetings_per_month / 30.0
@@ -114,8 +127,13 @@ class CommunityMeetings(Lever):
             if len(members) == 0:
                 continue
             # Attendance rises with trust (those who distrust police stay home).
-            attendees = members[u[members] < ev.attendance * 2.0 * res.trust[members]]
-            trust.good_contacts(world, attendees, ev.contact_gain)
+            chance = (
+                ev.attendance * res.trust[members] / max(float(res.trust[members].mean()), 1e-9)
+            )
+            attendees = members[u[members] < chance]
+            officer = self._beat_officer(world, nb)
+            if officer >= 0:
+                trust.contact(world, officer, attendees, Contact.MEETING, bonus=ev.contact_bonus)
             world.learn_problem_places(nb, ev.problem_places)
             world.meeting_day_nb[nb] = world.day
             world.spend(self.costs.meeting)

@@ -58,6 +58,11 @@ class MixedPatrol(PatrolStrategy):
         presence, _ = visit_hotspots(world, free[team], self.hotspot_evidence, self.hot, rng)
         return presence + beat_presence(world, free[~team], rng)
 
+    def stop_rate(self, world: World, free: np.ndarray) -> np.ndarray:
+        """The hot-spot team stops more."""
+        team = world.officers.hotspot_role[free]
+        return np.where(team, self.hotspot_evidence.stop_multiplier, 1.0)
+
     def contact_rate(self, world: World, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Beat officers talk more; the hot-spot team as usual."""
         beat = ~world.officers.hotspot_role[free]

@@ -1,4 +1,12 @@
-"""Youth outreach: programme places that cut young people's offending."""
+"""Youth outreach: programme places for at-risk young residents, who become less likely to offend.
+
+The programme enrols young people (12-24) most at risk — by their
+neighbourhood's disadvantage and collective efficacy and their own legal
+cynicism — not the offenders police know. After a delay, a participant's
+chance of starting, or continuing, to offend falls by a share sized from
+meta-analyses of youth programmes (Lipsey 2009: about 12% fewer reoffending;
+Tolan et al. 2013 for mentoring); the effect fades after they leave.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +16,11 @@ from typing import Any
 import numpy as np
 
 from commsim.levers.base import Lever, Scale, register
-from commsim.paramspec import Section, param
-from commsim.population import ACTIVE
+from commsim.paramspec import ConfigError, Section, param
 from commsim.world import World
+
+YOUNG_MAX_BAND = 1  # age bands 12-17 and 18-24
+NEVER = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
@@ -37,17 +47,29 @@ class OutreachEvidence(Section):
 
     section = "outreach"
 
-    motivation_cut: float = param(
-        0.3,
+    hazard_cut: float = param(
+        0.12,
         lo=0,
         hi=1,
-        unit="share of motivation",
-        source="assumption (Tolan et al. 2013)",
-        plausible=(0.05, 0.4),
+        unit="share of the offending hazard",
+        source="Lipsey 2009; Lipsey, Wilson & Cothern 2000: ~12% less reoffending",
+        plausible=(0.0, 0.3),
     )
-    delay_days: int = param(60, lo=0, hi=3650, unit="days", source="assumption")
-    at_risk_per_resident: float = param(
-        0.03, lo=0, hi=1, unit="at-risk young people per resident", source="assumption"
+    delay_days: int = param(60, lo=0, hi=3650, unit="days before it works", source="assumption")
+    stay_days: int = param(
+        365,
+        lo=1,
+        hi=3650,
+        unit="days in the programme",
+        source="assumption (one-year mentoring or programme cycle)",
+    )
+    fade_half_life_days: float = param(
+        365.0,
+        lo=1,
+        hi=36500,
+        unit="days for the effect to halve after leaving",
+        source="assumption (effects shrink after programmes end)",
+        plausible=(90.0, 1095.0),
     )
 
 
@@ -61,17 +83,13 @@ class OutreachCosts(Section):
         3_000.0,
         lo=0,
         unit="USD per place per year",
-        source="assumption (mentoring programmes $1-5k)",
+        source="WSIPP benefit-cost tables: mentoring $1-2k, family therapy $3-4k (approx.)",
     )
 
 
 @register
 class YouthOutreach(Lever):
-    """Programme places for young people, filled first by known young offenders.
-
-    After a delay, enrolled young offenders' motivation falls and fewer young
-    people start offending, in proportion to how many at-risk youths the spare
-    places cover. Cost: per place per year.
+    """Programme places filled by the young residents most at risk of offending.
 
     Examples:
         ``policy.youth_outreach_places=40``
@@ -93,42 +111,72 @@ class YouthOutreach(Lever):
         """Places times cost per place-year."""
         return float(policy.youth_outreach_places * costs.outreach_per_place_year)
 
-    def setup(self, world: World) -> None:
-        """Nobody enrolled; no effect yet."""
-        self.factor = 1.0
+    @classmethod
+    def check_config(cls, config: Any, scale: Scale) -> None:
+        """No more places than young residents (about a fifth of residents are 12-24)."""
+        places = cls.view(config.policy).youth_outreach_places
+        young = int(
+            scale.residents
+            * sum(config.population.age_shares[: YOUNG_MAX_BAND + 1])
+            / sum(config.population.age_shares)
+        )
+        if places > young:
+            raise ConfigError(
+                "policy.youth_outreach_places",
+                places,
+                f"must be at most the city's residents aged 12-24 (about {young})",
+            )
 
-    def working(self, world: World) -> bool:
-        """The programme has run long enough to work."""
-        return self.acting and world.day - self.start_day >= self.evidence.delay_days
+    def setup(self, world: World) -> None:
+        """Nobody enrolled yet."""
+        self.entered = np.full(world.n_residents, NEVER, dtype=np.int64)
+        self.left = np.full(world.n_residents, NEVER, dtype=np.int64)
+
+    def risk_score(self, world: World) -> np.ndarray:
+        """Who is most at risk: the offending hazard's own covariates (higher is riskier)."""
+        res, c = world.residents, world.behaviour.careers
+        return (
+            c.disadvantage_effect * world.nb_disadvantage[res.neighborhood]
+            - c.efficacy_effect * world.efficacy_nb[res.neighborhood]
+            + c.cynicism_effect * res.cynicism
+        )
 
     def step(self, world: World) -> None:
-        """Daily: enrol young offenders into free places; pay for the places."""
+        """Daily: participants whose stay is over leave; free places go to the most at risk."""
         if world.hour != 0:
             return
-        off, ev = world.offenders, self.evidence
-        free = self.policy.youth_outreach_places - int((off.outreach >= 0).sum())
+        res, ev = world.residents, self.evidence
+        inside = (self.entered != NEVER) & (self.left == NEVER)
+        done = inside & (world.tick - self.entered >= 24 * ev.stay_days)
+        self.left[done] = world.tick
+        inside &= ~done
+        free = self.policy.youth_outreach_places - int(inside.sum())
         if free > 0:
-            candidates = np.flatnonzero(off.youth & (off.state == ACTIVE) & (off.outreach < 0))
-            off.outreach[candidates[:free]] = world.day
-            free -= min(free, len(candidates))
-        at_risk = ev.at_risk_per_resident * world.n_residents
-        coverage = min(1.0, max(free, 0) / at_risk) if at_risk else 0.0
-        self.factor = 1.0 - ev.motivation_cut * coverage if self.working(world) else 1.0
+            eligible = (res.age <= YOUNG_MAX_BAND) & (self.entered == NEVER)
+            candidates = np.flatnonzero(eligible)
+            if len(candidates):
+                order = np.argsort(-self.risk_score(world)[candidates], kind="stable")
+                self.entered[candidates[order[:free]]] = world.tick
         world.spend(self.policy.youth_outreach_places * self.costs.outreach_per_place_year / 365.0)
 
     def stop(self, world: World) -> None:
-        """The programme ends; its effects stop."""
-        world.offenders.outreach[:] = -1
-        self.factor = 1.0
+        """The programme ends; participants leave (the effect fades from now)."""
+        inside = (self.entered != NEVER) & (self.left == NEVER)
+        self.left[inside] = world.tick
 
-    def offender_motivation(self, world: World, who: np.ndarray) -> np.ndarray | None:
-        """Enrolled offenders are less motivated once the programme works."""
-        off = world.offenders
-        enrolled = (off.outreach[who] >= 0) & (
-            world.day - off.outreach[who] >= self.evidence.delay_days
+    def offending_hazard(self, world: World) -> np.ndarray | None:
+        """Participants past the delay offend less; after leaving the effect fades."""
+        ev = self.evidence
+        working = (self.entered != NEVER) & (world.tick - self.entered >= 24 * ev.delay_days)
+        if not working.any():
+            return None
+        since_left = (
+            np.where(self.left == NEVER, 0, world.tick - np.minimum(self.left, world.tick)) / 24.0
         )
-        return np.where(enrolled, 1.0 - self.evidence.motivation_cut, 1.0)
+        strength = np.where(working, 0.5 ** (since_left / ev.fade_half_life_days), 0.0)
+        return 1.0 - ev.hazard_cut * strength
 
-    def recruitment_factor(self, world: World) -> float:
-        """Spare places reach at-risk youths, so fewer start offending."""
-        return self.factor
+    @property
+    def acting(self) -> bool:
+        """The effect outlasts the programme (it fades), so the hook keeps acting."""
+        return self.started

@@ -57,12 +57,24 @@ class ShockEvidence(Section):
         0.15,
         lo=0,
         hi=1,
-        unit="0-1 trust in the group touched",
-        source="assumption",
-        plausible=(0.0, 0.3),
+        unit="0-1 trust in the group touched (0.75 SD)",
+        source="Gallup 2020-21 (Black confidence 19% then 27%: ~0.3-1 SD); Ben-Menachem & Torrats-Espinosa 2024",
+        plausible=(0.05, 0.3),
     )
     misconduct_spill: float = param(
-        0.05, lo=0, hi=1, unit="0-1 trust in other groups", source="assumption"
+        0.05,
+        lo=0,
+        hi=1,
+        unit="0-1 trust in other groups",
+        source="Ang et al. 2021 (calls fell in White areas too); size an assumption",
+    )
+    lasting_share: float = param(
+        0.0,
+        lo=0,
+        hi=1,
+        unit="share of the fall that does not fade",
+        source="scenario: 0 = Zoorob 2020 / White, Weisburd & Wire 2018 (no lasting effect); 1 = Desmond, Papachristos & Kirk 2016 (>1 year)",
+        plausible=(0.0, 1.0),
     )
     community_event_gain: float = param(
         0.04, lo=0, hi=1, unit="0-1 trust for all", source="assumption"
@@ -111,7 +123,9 @@ class TrustShocks(Lever):
         """A misconduct incident (trust falls, most in the group touched) or a community event."""
         ev = self.evidence
         if kind == "misconduct":
-            trust.misconduct(world, group, ev.misconduct_drop, ev.misconduct_spill)
+            trust.misconduct(
+                world, group, ev.misconduct_drop, ev.misconduct_spill, ev.lasting_share
+            )
         elif kind == "community_event":
             trust.community_event(world, ev.community_event_gain)
         else:

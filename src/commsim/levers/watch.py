@@ -1,4 +1,13 @@
-"""Neighbourhood watch: enrolled households watch, notice, report, and put up signs."""
+"""Neighbourhood watch: residents recruited into a watch guard, notice and report.
+
+Joining is endogenous: during a recruitment drive the programme approaches
+residents of the covered neighbourhoods, and whether they join depends on
+their cohesion (ties, years lived there), trust in police and fear — so a
+watch is hardest to build where crime is highest (Hope 1995). Members fade
+away without support (police-community meetings slow that) and their
+vigilance declines. The watch acts only through what members do: guard
+where they are, notice, and report. There are no signs in the model.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from commsim import efficacy
+from commsim.dynamics import TRUST_SD
 from commsim.levers.base import Lever, Scale, register
 from commsim.paramspec import ConfigError, Section, param
 from commsim.world import World
 
-ENROL_NOISE_SD = 0.15  # spread of willingness to join beyond trust; assumption
+NEVER = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
@@ -52,23 +63,62 @@ class WatchPolicy(Section):
 
 @dataclass(frozen=True)
 class WatchEvidence(Section):
-    """How a watch acts (``watch.*``)."""
+    """How a watch recruits and acts (``watch.*``)."""
 
     section = "watch"
 
-    member_hazard: float = param(
-        0.2,
-        lo=0,
-        unit="deterrence hazard per member present",
-        source="assumption (Cohen & Felson 1979)",
-        plausible=(0.05, 0.5),
+    recruit_days: int = param(
+        90, lo=1, hi=3650, unit="days of the recruitment drive", source="assumption"
     )
-    signage_weight: float = param(
-        0.35,
+    approach_per_day: float = param(
+        0.05,
         lo=0,
-        unit="hazard per unit coverage",
-        source="calibrated to Bennett et al. 2008",
-        plausible=(0.0, 0.7),
+        hi=1,
+        unit="chance a resident is approached per day of the drive",
+        source="assumption",
+    )
+    join_logit: float = param(
+        0.0,
+        lo=-10,
+        hi=10,
+        unit="logit of joining when approached (average resident)",
+        source="assumption",
+    )
+    join_cohesion: float = param(
+        3.0,
+        lo=0,
+        hi=10,
+        unit="logit per unit cohesion",
+        source="Hope 1995; Hope & Trickett 2004 (participation follows cohesion and stability)",
+    )
+    join_trust_per_sd: float = param(
+        0.3,
+        lo=0,
+        hi=3,
+        unit="logit per SD of trust",
+        source="assumption (Bennett et al. 2008: joiners trust police more)",
+    )
+    join_fear: float = param(
+        1.0,
+        lo=-5,
+        hi=5,
+        unit="logit per unit fear",
+        source="assumption (some concern about crime motivates joining)",
+    )
+    member_hazard: float = param(
+        0.25,
+        lo=0,
+        unit="deterrence hazard per vigilant member present",
+        source="assumption (Cohen & Felson 1979; Reynald 2009)",
+        plausible=(0.05, 0.6),
+    )
+    vigilance_half_life_days: float = param(
+        365.0,
+        lo=1,
+        hi=36500,
+        unit="days for a member's vigilance to halve",
+        source="assumption (interest declines; Bennett et al. 2008)",
+        plausible=(90.0, 1095.0),
     )
     notice_factor: float = param(
         2.0, lo=0, unit="x a bystander's chance of noticing", source="assumption"
@@ -77,7 +127,11 @@ class WatchEvidence(Section):
         0.6, lo=0, hi=10, unit="logit", source="assumption (watch training)"
     )
     fade_per_year: float = param(
-        0.25, lo=0, hi=1, unit="members leaving per year", source="assumption"
+        0.25,
+        lo=0,
+        hi=1,
+        unit="members leaving per year",
+        source="assumption (Las Vegas 1982 survey: deteriorating interest)",
     )
     supported_fade_factor: float = param(
         0.25,
@@ -108,11 +162,11 @@ SUPPORT_DAYS = 45  # a meeting supports a neighbourhood's watch this long; assum
 
 @register
 class NeighbourhoodWatch(Lever):
-    """Enrol a share of households in the covered neighbourhoods.
+    """A watch programme aiming at a share of households in the covered neighbourhoods.
 
-    Members are more vigilant guardians, notice more and report more; signs
-    deter. Membership fades, less where police-community meetings are held.
-    Cost: per enrolled household per year.
+    Members are vigilant guardians, notice more and report more. Membership
+    is recruited, fades, and is slowed by police-community meetings. Cost:
+    per enrolled household per year.
 
     Examples:
         ``policy.watch_coverage=0.3 policy.watch_neighborhoods=[0,2]``
@@ -154,10 +208,10 @@ class NeighbourhoodWatch(Lever):
                 )
 
     def setup(self, world: World) -> None:
-        """Each resident's willingness to join, drawn once (keyed by resident)."""
+        """This lever's stream; nobody enrolled yet."""
         self.rng = world.stream("lever:watch")
-        self.willingness_noise = self.rng.normal(0, ENROL_NOISE_SD, world.n_residents)
         self.covered = np.zeros(0, dtype=np.int64)
+        self.joined = np.full(world.n_residents, NEVER, dtype=np.int64)
 
     def choose_neighborhoods(self, world: World) -> np.ndarray:
         """The neighbourhood ids this watch covers."""
@@ -172,46 +226,62 @@ class NeighbourhoodWatch(Lever):
         return np.arange(n_nb)
 
     def start(self, world: World) -> None:
-        """Enrol the most willing residents (trust plus noise) up to the coverage share."""
-        res = world.residents
+        """Choose the neighbourhoods the programme covers."""
         self.covered = self.choose_neighborhoods(world)
-        for nb in self.covered:
-            members = res.in_neighborhood(int(nb))
-            k = round(self.policy.watch_coverage * len(members))
-            if k == 0:
-                continue
-            # Joiners tend to trust police more (Bennett et al. 2008); noise keeps it loose.
-            score = res.trust[members] + self.willingness_noise[members]
-            res.watch[members[np.argsort(-score, kind="stable")[:k]]] = True
+        self.in_area = np.isin(world.residents.neighborhood, self.covered)
+
+    def join_chance(self, world: World) -> np.ndarray:
+        """Each resident's chance of joining when approached: cohesion, trust, fear (Hope 1995)."""
+        res, ev = world.residents, self.evidence
+        logit = (
+            ev.join_logit
+            + ev.join_cohesion * (efficacy.cohesion(world) - 0.5)
+            + ev.join_trust_per_sd * (res.trust - world.trust_reference) / TRUST_SD
+            + ev.join_fear * (res.fear - world.behaviour.population.initial_fear)
+        )
+        return 1.0 / (1.0 + np.exp(-logit))
 
     def step(self, world: World) -> None:
-        """Once a day, some members drift away (less where meetings support the watch)."""
+        """Daily: recruit during the drive (up to the target), members drift away, pay."""
         if world.hour != 0:
             return
         res, ev = world.residents, self.evidence
-        u = self.rng.random(world.n_residents)  # one draw per resident, whoever is a member
+        u = self.rng.random((2, world.n_residents))  # fixed-size draws, one per resident
+        if world.day - self.start_day < ev.recruit_days:
+            coverage = world.mean_by_neighborhood(res.watch.astype(float))
+            room = coverage[res.neighborhood] < self.policy.watch_coverage
+            approached = self.in_area & room & ~res.watch & (u[0] < ev.approach_per_day)
+            joins = approached & (u[1] < self.join_chance(world))
+            res.watch |= joins
+            self.joined[joins] = world.tick
         supported = world.day - world.meeting_day_nb[res.neighborhood] <= SUPPORT_DAYS
         rate = ev.fade_per_year / 365.0 * np.where(supported, ev.supported_fade_factor, 1.0)
-        res.watch &= ~(u < rate)
+        leave = res.watch & (u[1] >= 1.0 - rate) & (self.joined < world.tick)
+        res.watch &= ~leave
         households = res.watch.sum() / world.residents_per_household
         world.spend(households * self.costs.watch_per_household_year / 365.0)
 
     def stop(self, world: World) -> None:
-        """The programme ends: members stand down and signs come down."""
+        """The programme ends: members stand down."""
         world.residents.watch[:] = False
 
-    def coverage(self, world: World) -> np.ndarray:
-        """Share of each neighbourhood's residents enrolled."""
-        return world.mean_by_neighborhood(world.residents.watch.astype(float))
+    def vigilance(self, world: World, members: np.ndarray) -> np.ndarray:
+        """Members' vigilance, 1 on joining, halving every ``watch.vigilance_half_life_days``."""
+        days = (world.tick - self.joined[members]) / 24.0
+        return 0.5 ** (days / self.evidence.vigilance_half_life_days)
 
     def guardians(self, world: World) -> tuple[np.ndarray, np.ndarray] | None:
-        """Members present are vigilant guardians; signs deter across covered neighbourhoods."""
-        res, ev = world.residents, self.evidence
+        """Members present are vigilant guardians."""
+        res = world.residents
         assert world.routine is not None
         members = np.flatnonzero(res.watch)
-        present = np.bincount(world.routine.loc_now[members], minlength=world.city.n_places)
-        signage = ev.signage_weight * self.coverage(world)[world.city.neighborhood]
-        return ev.member_hazard * present + signage, np.zeros(world.city.n_places)
+        if len(members) == 0:
+            return None
+        weight = self.evidence.member_hazard * self.vigilance(world, members)
+        hazard = np.bincount(
+            world.routine.loc_now[members], weights=weight, minlength=world.city.n_places
+        )
+        return hazard, np.zeros(world.city.n_places)
 
     def notice_factor(self, world: World, people: np.ndarray) -> np.ndarray | None:
         """Members notice more."""
