@@ -6,7 +6,7 @@ import pytest
 from commsim import load_config
 from commsim.calibration import crimes_in, near_repeat_ratio
 from commsim.city import city_for
-from commsim.runner import run_many
+from commsim.engine import run_many
 
 SEEDS = range(10)
 COVERED = [0, 1, 2]
