@@ -148,15 +148,22 @@ def test_the_same_run_folder_with_another_config_is_redone(tmp_path):
     assert len(pd.read_parquet(out / "timeseries.parquet")) == 21
 
 
-@pytest.mark.parametrize("name", ["/../../x", "a" * 300])
-def test_a_strategy_name_is_never_a_path(tmp_path, name):
-    proc = commsim("run", "city=small", "days=2", "warmup_days=1", f"policy.name={name}",
+@pytest.mark.parametrize("name", ["a" * 90, "Plan B: watch + app (v2)"])
+def test_a_strategy_name_makes_a_short_safe_folder(tmp_path, name):
+    proc = commsim("run", "city=small", "days=2", "warmup_days=1", f"policy.name='{name}'",
                    cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     [run] = (tmp_path / "outputs" / "runs").iterdir()
-    assert len(run.name) < 80 and run.is_dir()
+    assert len(run.name) < 80 and " " not in run.name and ":" not in run.name
     assert [p.name for p in tmp_path.iterdir()] == ["outputs"]
     assert json.loads((run / "manifest.json").read_text())["strategy"] == name
+
+
+def test_a_strategy_name_is_never_a_path(tmp_path):
+    proc = commsim("run", *SMALL, "policy.name=/../../x", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "policy.name" in proc.stderr
+    assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize(
@@ -178,31 +185,41 @@ def test_launcher_and_syntax_errors_are_one_line(tmp_path, args, needle):
     assert not (tmp_path / "s").exists() and not (tmp_path / "outputs").exists()
 
 
-def test_a_failed_job_of_a_sweep_makes_the_sweep_fail(tmp_path):
-    proc = commsim("run", "-m", *SMALL, "policy.meetings_per_month=4", "policy.funding=0,1000000",
-                   f"hydra.sweep.dir={tmp_path / 's'}")  # fmt: skip
-    assert proc.returncode != 0
-    last = proc.stderr.strip().splitlines()[-1]
-    assert "policy.funding" in last and "Traceback" not in proc.stderr
+def test_a_failed_job_of_a_sweep_makes_the_sweep_fail(tmp_path, small_run, capsys):
+    from commsim import store
+    from commsim.cli import _sweep_outcome
+
+    started = store.now()
+    small_run.write(tmp_path / "aaa")
+    with (
+        pytest.raises(RuntimeError),
+        store.recording(tmp_path / "bbb", config_hash="h", seed=1, strategy="s"),
+    ):
+        raise RuntimeError("trust went NaN")
+    store.update_index(tmp_path, [{"run_dir": "aaa"}, {"run_dir": "bbb"}])
+    assert _sweep_outcome(tmp_path, started) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"commsim: 1 run(s) of this sweep failed (first: {tmp_path / 'bbb'}: RuntimeError: "
+        "trust went NaN); run the same command again to redo them"
+    ]
+    # A failure left by an earlier sweep does not fail this one.
+    assert _sweep_outcome(tmp_path, "9999") == 0
 
 
-def test_every_combination_of_a_sweep_is_checked(monkeypatch):
+def test_every_combination_of_a_sweep_is_checked():
     import commsim.params
     from commsim.cli import validate_overrides
 
-    real = commsim.params.with_overrides
-
-    def rule(config, **changes):  # a rule that only this combination breaks
-        if changes.get("policy.funding") == 5 and changes.get("policy.meetings_per_month") == 4:
-            raise commsim.params.ConfigError("policy.funding", 5, "must cover the programmes")
-        return real(config, **changes)
-
-    monkeypatch.setattr(commsim.params, "with_overrides", rule)
-    plan = validate_overrides(["policy.funding=1e7,6", "policy.meetings_per_month=0,3"])
-    assert plan.jobs == 4
+    # Each value is fine with the first value of the other key; only 150000 with 4
+    # meetings a month breaks the funding rule.
+    sweep = ["policy.funding=10000000,150000", "policy.meetings_per_month=0,4"]
     with pytest.raises(commsim.params.ConfigError) as info:
-        validate_overrides(["policy.funding=1e7,5", "policy.meetings_per_month=0,4"])
-    assert "policy.funding=5: must cover the programmes (in the job" in str(info.value)
+        validate_overrides(sweep)
+    message = str(info.value)
+    assert message.startswith("policy.funding=150000: must cover the chosen programmes")
+    assert message.endswith("(in the job policy.funding=150000, policy.meetings_per_month=4)")
+    assert validate_overrides(["policy.funding=10000000,5000000", *sweep[1:]]).jobs == 4
 
 
 def test_a_busy_run_folder_is_one_line(tmp_path):
