@@ -282,3 +282,17 @@ def test_series_writers_use_their_own_temporary_files(tmp_path):
         with writer:
             pass
     assert (tmp_path / "ts.parquet").is_file() and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_map_comes_from_the_city_section_alone(tmp_path):
+    # A commsim 0.1 config: its other sections use keys that have since been renamed.
+    old_keys = (
+        "city:\n  kind: grid\n  places: 25\n  neighborhoods: 4\noffending:\n  watch_vigilance: 1\n"
+    )
+    root = write_comparison(
+        tmp_path / "runs", {"watch": {"crimes": -5.0}}, seeds=range(2), days=5,
+        config_extra=old_keys,
+    )  # fmt: skip
+    rep = report.build_report(root, tmp_path / "out", graph=None)
+    assert rep.figures["map"] == "hotspots.png"
+    assert not [n for n in rep.notes if "Hot-spot" in n]

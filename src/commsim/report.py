@@ -379,19 +379,25 @@ def _best(summary: pd.DataFrame, baseline: str | None, order: list[str]) -> str 
 def _city_graph(runs_dir: Path, runs: pd.DataFrame) -> tuple[Any, str]:
     """The street network of the first run, rebuilt from its config.yaml, or why not.
 
-    The layout depends only on the city config, never on the run seed, so every run of a
-    comparison shares it.
+    The layout depends only on the ``city`` section, never on the run seed or the
+    other settings, so every run of a comparison shares it, and runs whose other keys
+    have since been renamed (commsim 0.1) still get their map.
     """
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
     from commsim.city import city_for
-    from commsim.config import to_sim_config
-    from commsim.params import ConfigError
+    from commsim.config import explain, schema_node
+    from commsim.params import CityConfig, ConfigError
 
     path = runs_dir / runs["run_dir"].iloc[0] / "config.yaml"
     try:
-        return city_for(to_sim_config(OmegaConf.load(path))).graph, ""
+        city = OmegaConf.select(OmegaConf.load(path), "city", default=None) or {}
+        try:
+            section = OmegaConf.to_object(OmegaConf.merge(schema_node(CityConfig), city))
+        except OmegaConfBaseException as exc:
+            raise explain(exc, prefix="city") from None
+        return city_for(section).graph, ""
     except (ConfigError, OSError, ValueError, OmegaConfBaseException) as exc:
         return None, store.describe_error(exc)
 
