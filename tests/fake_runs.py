@@ -1,6 +1,7 @@
-"""Synthetic run directories in the on-disk format of ``RunResult.write``.
+"""Synthetic run directories in the run store's on-disk format (:mod:`commsim.store`).
 
-Used to test results, plots and report without running the model.
+Used to test results, plots and report without running the model. ``legacy=True``
+writes a run as commsim 0.1 did: a manifest without checksums or format number.
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from commsim import store
+
 GROUPS = ("majority", "minority", "newcomer")
 
+# Keys of commsim.params.CostParams (checked by test_fake_costs_are_real_cost_keys).
 COSTS_YAML = """\
 costs:
-  watch_block_per_year: 250.0
+  watch_per_household_year: 250.0
   meeting: 1200.0
-  officer_training: 3000.0
+  training_per_officer: 3000.0
 """
 
 
@@ -57,6 +61,8 @@ def write_run(
     trust: float = 0.5,
     places: int = 25,
     write_files: bool = True,
+    legacy: bool = False,
+    config_extra: str = "",
 ) -> Path:
     """Write one fake run directory and return it."""
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -87,8 +93,13 @@ def write_run(
         full.update(summary or {})
         (run_dir / "summary.json").write_text(json.dumps(full))
         (run_dir / "config.yaml").write_text(
-            f"seed: {seed}\npolicy:\n  name: {strategy}\n" + COSTS_YAML
+            f"seed: {seed}\npolicy:\n  name: {strategy}\n" + COSTS_YAML + config_extra
         )
+    files = {
+        name: store.sha256_file(run_dir / name)
+        for name in ("config.yaml", "timeseries.parquet", "events.parquet", "summary.json")
+        if (run_dir / name).is_file()
+    }
     manifest: dict[str, Any] = {
         "status": status,
         "error": error,
@@ -101,6 +112,10 @@ def write_run(
         "counts": {"residents": 100},
         "config_hash": "x",
     }
+    if not legacy:
+        manifest.update(format=store.FORMAT, code={"commsim": "0.2.0", "git_commit": None})
+        if status == "complete":
+            manifest["files"] = files
     (run_dir / "manifest.json").write_text(json.dumps(manifest))
     return run_dir
 
@@ -113,6 +128,7 @@ def write_comparison(
     noise: float = 0.0,
     seed_spread: float = 50.0,
     days: int = 30,
+    config_extra: str = "",
 ) -> Path:
     """Write ``root/<strategy>/seed_<k>`` for a baseline plus strategies with known effects.
 
@@ -145,6 +161,7 @@ def write_comparison(
                 days=days,
                 crime_level=summary["crimes"] / 100,
                 trust=summary["trust_mean"],
+                config_extra=config_extra,
             )
     return root
 
@@ -158,3 +175,14 @@ def grid_city(side: int = 5) -> nx.Graph:
         g.nodes[i]["pos"] = (120.0 * x, 120.0 * y)
         g.nodes[i]["neighborhood"] = int(x >= side / 2) + 2 * int(y >= side / 2)
     return g
+
+
+def reseal(run_dir: Path) -> Path:
+    """Record new checksums after a test rewrote a run's files on purpose."""
+    path = Path(run_dir) / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["files"] = {
+        name: store.sha256_file(Path(run_dir) / name) for name in manifest["files"]
+    }
+    path.write_text(json.dumps(manifest))
+    return Path(run_dir)

@@ -5,7 +5,7 @@ import hashlib
 import numpy as np
 
 from commsim import CommunityModel, load_config, run
-from commsim.runner import run_many
+from commsim.engine import run_many
 
 OVERRIDES = [
     "city=small",

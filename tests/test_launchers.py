@@ -10,7 +10,7 @@ import tempfile
 import pandas as pd
 import pytest
 
-from commsim.runner import run_many
+from commsim.engine import run_many
 
 pytestmark = pytest.mark.cluster
 

@@ -102,7 +102,7 @@ def test_report_states_replicates_seeds_costs_and_significance(comparison):
     _, out, _ = comparison
     md = (out / "report.md").read_text()
     assert "Replicates per strategy: 4; seeds 0-3" in md
-    assert "watch_block_per_year" in md and "250" in md  # unit costs from config.yaml
+    assert "watch_per_household_year" in md and "250" in md  # unit costs from config.yaml
     significant = md.split("## Differences whose 95% CI excludes zero")[1].split("##")[0]
     rows = [line for line in significant.splitlines() if line.startswith("| watch")]
     assert any("True crimes" in r and "better" in r for r in rows)
@@ -133,11 +133,19 @@ def test_html_is_self_contained(comparison):
     assert "<table>" in page and "Runs left out" in page
 
 
-def test_map_note_when_no_graph(tmp_path):
-    root = write_comparison(tmp_path / "runs", {"watch": {"crimes": -5.0}}, seeds=range(2), days=5)
+def test_map_note_when_the_city_cannot_be_rebuilt(tmp_path):
+    missing = tmp_path / "missing.graphml"
+    root = write_comparison(
+        tmp_path / "runs",
+        {"watch": {"crimes": -5.0}},
+        seeds=range(2),
+        days=5,
+        config_extra=f"city:\n  kind: graphml\n  graphml: {missing}\n",
+    )
     rep = report.build_report(root, tmp_path / "out", graph=None)
     assert "map" not in rep.figures
-    assert any("Hot-spot map not drawn" in n for n in rep.notes)
+    [note] = [n for n in rep.notes if "Hot-spot map not drawn" in n]
+    assert "city.graphml" in note and "file not found" in note
     assert "Hot-spot map not drawn" in (tmp_path / "out" / "report.md").read_text()
 
 
@@ -218,3 +226,73 @@ def test_three_swept_parameters_give_tables_only(tmp_path):
     assert any("--x and --y" in n for n in rep.notes)
     summary = pd.read_csv(tmp_path / "rep" / "summary.csv")
     assert len(summary[summary["outcome"] == "crimes"]) == 8
+
+
+def test_runs_of_commsim_0_1_are_reported_with_a_note(tmp_path):
+    for k in range(2):
+        write_run(tmp_path / "runs" / f"seed_{k}", seed=k, legacy=True, days=4)
+    write_run(tmp_path / "runs" / "seed_2", seed=2, days=4)
+    rep = report.build_report(tmp_path / "runs", tmp_path / "rep", graph=grid_city(5))
+    assert len(rep.runs) == 3
+    [note] = [n for n in rep.notes if "commsim 0.1" in n]
+    assert note.startswith("2 run(s) were written by commsim 0.1")
+    assert "commsim 0.1" in (tmp_path / "rep" / "report.md").read_text()
+
+
+def test_a_second_report_into_the_same_folder_is_one_line(tmp_path, capsys):
+    from commsim import store
+
+    root = _sweep(tmp_path / "m", [{"policy.watch_coverage": 0.1}])
+    with store.lock(tmp_path / "rep"):
+        assert report.main([str(root), "--out", str(tmp_path / "rep")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is in use by another commsim process" in err[0]
+
+
+def test_a_failing_report_leaves_the_previous_one_as_it_was(tmp_path, monkeypatch, capsys):
+    root = _sweep(tmp_path / "m", [{"policy.watch_coverage": c} for c in (0.0, 0.4)])
+    out = tmp_path / "rep"
+    assert report.main([str(root), "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+
+    def broken(*args, **kwargs):
+        raise ValueError("figure exploded")
+
+    monkeypatch.setattr(report, "_figures", broken)
+    assert report.main([str(root), "--out", str(out)]) == 1
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .endswith("commsim: error: report failed: ValueError: figure exploded")
+    )
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".report-")]
+
+
+def test_series_writers_use_their_own_temporary_files(tmp_path):
+    runs = write_comparison(tmp_path / "runs", {"watch": {"crimes": -5.0}}, seeds=range(2), days=3)
+    from commsim import results
+
+    table = results.runs_table(results.load_runs(runs))
+    a = report._SeriesWriter(tmp_path / "ts.parquet", table, runs)
+    b = report._SeriesWriter(tmp_path / "ts.parquet", table, runs)
+    assert a.tmp != b.tmp
+    for writer in (a, b):
+        with writer:
+            pass
+    assert (tmp_path / "ts.parquet").is_file() and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_map_comes_from_the_city_section_alone(tmp_path):
+    # A commsim 0.1 config: its other sections use keys that have since been renamed.
+    old_keys = (
+        "city:\n  kind: grid\n  places: 25\n  neighborhoods: 4\noffending:\n  watch_vigilance: 1\n"
+    )
+    root = write_comparison(
+        tmp_path / "runs", {"watch": {"crimes": -5.0}}, seeds=range(2), days=5,
+        config_extra=old_keys,
+    )  # fmt: skip
+    rep = report.build_report(root, tmp_path / "out", graph=None)
+    assert rep.figures["map"] == "hotspots.png"
+    assert not [n for n in rep.notes if "Hot-spot" in n]

@@ -1,5 +1,6 @@
 import json
 import math
+from dataclasses import fields
 
 import numpy as np
 import pandas as pd
@@ -7,7 +8,7 @@ import pytest
 from scipy import stats
 
 from commsim import results
-from fake_runs import write_comparison, write_run
+from fake_runs import reseal, write_comparison, write_run
 
 
 def _row(summary: pd.DataFrame, strategy: str, outcome: str) -> pd.Series:
@@ -90,20 +91,48 @@ def test_incomplete_and_failed_runs_are_excluded_and_listed(tmp_path):
     # Corrupt summary.
     bad = write_run(tmp_path / "baseline" / "seed_5", seed=5)
     (bad / "summary.json").write_text("{not json")
+    # A commsim 0.1 run (no checksums) whose summary does not parse.
+    old = write_run(tmp_path / "baseline" / "seed_6", seed=6, legacy=True)
+    (old / "summary.json").write_text("{not json")
+    # A commsim 0.1 run whose files parse: used.
+    write_run(tmp_path / "baseline" / "seed_7", seed=7, legacy=True)
 
     runset = results.load_runs(tmp_path)
     runs = results.runs_table(runset)
-    assert list(runs["seed"]) == [0]
+    assert list(runs["seed"]) == [0, 7]
+    assert [r.path.name for r in runset.legacy] == ["seed_7"]
     skipped = runset.skipped_table().set_index("run_dir")
-    assert set(skipped.index) == {f"baseline/seed_{k}" for k in (1, 2, 3, 4, 5)}
+    assert set(skipped.index) == {f"baseline/seed_{k}" for k in (1, 2, 3, 4, 5, 6)}
     assert skipped.loc["baseline/seed_2", "status"] == "failed"
     assert skipped.loc["baseline/seed_2", "reason"] == "ValueError: trust went NaN"
     assert skipped.loc["baseline/seed_1", "status"] == "incomplete"
     assert "running" in skipped.loc["baseline/seed_1", "reason"]
     assert "no manifest" in skipped.loc["baseline/seed_3", "reason"]
+    assert skipped.loc["baseline/seed_4", "status"] == "corrupt"
     assert "timeseries.parquet is missing" in skipped.loc["baseline/seed_4", "reason"]
-    assert "summary.json unreadable" in skipped.loc["baseline/seed_5", "reason"]
+    assert skipped.loc["baseline/seed_5", "status"] == "corrupt"
+    assert "summary.json fails its checksum" in skipped.loc["baseline/seed_5", "reason"]
+    assert skipped.loc["baseline/seed_6", "status"] == "corrupt"
+    assert "summary.json does not parse" in skipped.loc["baseline/seed_6", "reason"]
     assert [r.path.name for r in runset.failed] == ["seed_2"]
+
+
+def test_stale_runs_are_left_out_when_a_config_hash_is_expected(tmp_path):
+    a = write_run(tmp_path / "a", seed=0)
+    b = write_run(tmp_path / "b", seed=1)
+    runset = results.load_runs(tmp_path, expected={a: "x", b: "another"})
+    assert [r.path.name for r in runset.complete] == ["a"]
+    [stale] = runset.skipped
+    assert stale.status == "stale" and "another" in stale.reason
+
+
+def test_fake_costs_are_real_cost_keys():
+    import yaml
+
+    from commsim.params import CostParams
+    from fake_runs import COSTS_YAML
+
+    assert set(yaml.safe_load(COSTS_YAML)["costs"]) <= {f.name for f in fields(CostParams)}
 
 
 def test_report_folder_next_to_runs_is_not_a_run(tmp_path):
@@ -218,6 +247,7 @@ def test_timeseries_bands_streams_group_by_group(tmp_path):
             series = pd.DataFrame({"day": range(4), "crimes": [level + shift] * 4})
             series["trust_mean"] = 0.5
             series.to_parquet(run / "timeseries.parquet")
+            reseal(run)
     runs = results.runs_table(results.load_runs(tmp_path))
     seen = []
     bands = results.timeseries_bands(
@@ -244,6 +274,7 @@ def test_timeseries_bands_rolling_window(tmp_path):
     pd.DataFrame({"day": range(5), "crimes": [0.0, 0.0, 9.0, 0.0, 0.0]}).to_parquet(
         run / "timeseries.parquet"
     )
+    reseal(run)
     runs = results.runs_table(results.load_runs(tmp_path))
     bands = results.timeseries_bands(runs, tmp_path, ["crimes"], window=3)
     assert list(bands["mean"]) == pytest.approx([0.0, 3.0, 3.0, 3.0, 0.0])
@@ -253,6 +284,7 @@ def test_place_counts_averages_over_runs(tmp_path):
     for k, places in enumerate([[0, 0, 1], [0, 2, 2, 2]]):
         run = write_run(tmp_path / f"seed_{k}", seed=k, days=3)
         pd.DataFrame({"place": places, "day": 0}).to_parquet(run / "events.parquet")
+        reseal(run)
     runs = results.runs_table(results.load_runs(tmp_path))
     counts = results.place_counts(runs, tmp_path).set_index("place")
     assert counts["crimes_per_run"].to_dict() == {0: 1.5, 1: 0.5, 2: 1.5}

@@ -1,38 +1,59 @@
+import errno
 import json
 
 import pandas as pd
 import pytest
 
-from commsim import io
+from commsim import store
 
 
-def test_write_is_atomic_and_manifest_last(small_run, tmp_path, monkeypatch):
+def test_write_is_atomic_and_a_failure_is_recorded(small_run, tmp_path, monkeypatch):
     out = tmp_path / "run"
     calls = []
-    original = io.write_parquet
+    original = store.write_parquet
 
     def failing(path, frame):
         calls.append(path.name)
         if path.name == "events.parquet":
-            raise OSError("disk full")
-        original(path, frame)
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return original(path, frame)
 
-    monkeypatch.setattr(io, "write_parquet", failing)
+    monkeypatch.setattr(store, "write_parquet", failing)
     with pytest.raises(OSError):
         small_run.write(out)
-    assert not io.is_complete(out)
-    assert json.loads((out / "manifest.json").read_text())["status"] == "running"
-    assert not list(out.glob("*.tmp"))  # no half-written files left behind
+    assert "events.parquet" in calls
+    state = store.run_state(out)
+    assert state.status == "failed"
+    assert state.reason == f"disk full: no space left to write {out / 'events.parquet'}"
+    assert json.loads((out / "manifest.json").read_text())["status"] == "failed"
+    assert not list(out.glob(".*.tmp"))  # no half-written files left behind
 
 
-def test_written_run_reads_back(small_run, tmp_path):
+def test_written_run_reads_back_and_verifies(small_run, tmp_path):
     out = small_run.write(tmp_path / "run")
-    assert io.is_complete(out)
+    state = store.run_state(out, small_run.config_hash)
+    assert state.complete and not state.legacy
+    assert set(state.files) == {
+        "config.yaml",
+        "timeseries.parquet",
+        "events.parquet",
+        "summary.json",
+    }
     ts = pd.read_parquet(out / "timeseries.parquet")
     pd.testing.assert_frame_equal(ts, small_run.timeseries, check_dtype=False)
     ev = pd.read_parquet(out / "events.parquet")
     assert len(ev) == len(small_run.events)
     assert json.loads((out / "summary.json").read_text()) == pytest.approx(small_run.summary)
+
+
+def test_every_table_is_written(small_run, tmp_path):
+    from dataclasses import replace
+
+    extra = pd.DataFrame({"neighborhood": [0, 1], "crimes": [3, 4]})
+    result = replace(small_run, tables={**small_run.tables, "neighborhoods": extra})
+    out = result.write(tmp_path / "run")
+    assert "neighborhoods.parquet" in store.run_state(out).files
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "neighborhoods.parquet"), extra)
 
 
 def test_summary_has_every_design_outcome(small_run):

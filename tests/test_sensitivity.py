@@ -134,6 +134,8 @@ def test_bad_parameter_gives_one_clear_line(tmp_path, capsys, entry, expected):
         (["--config", "no-such-spec"], "no such file"),
         (["city=nowhere"], "city"),
         (["--bogus"], "unrecognized arguments"),
+        (["--launcher", "nope"], "--launcher='nope': must be one of serial, local"),
+        (["--jobs", "0"], "--jobs=0: must be at least 1"),
     ],
 )
 def test_bad_arguments_give_one_clear_line(capsys, args, expected):
@@ -171,3 +173,31 @@ def test_constant_outcome_gives_zero_sobol_indices():
     table = compute_indices(spec, "sobol", inputs, np.ones((8, 1)))
     assert (table["value"] == 0).all()
     assert not any(math.isnan(v) for v in table["value"])
+
+
+def test_cli_keeps_its_runs_and_resumes(tmp_path, capsys):
+    import json
+
+    config = tmp_path / "tiny.yaml"
+    config.write_text(
+        "outcomes: [crimes]\n"
+        "base_overrides: [city=small, days=10, warmup_days=2]\n"
+        "parameters:\n"
+        "  offending.rate_burglary: {bounds: [0.01, 0.06]}\n"
+    )
+    out = tmp_path / "out"
+    argv = ["--config", str(config), "--trajectories", "2", "--launcher", "serial",
+            "--no-progress", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    first = pd.read_csv(out / "indices.csv")
+    index = pd.read_csv(out / "runs" / "index.csv")
+    assert len(index) == len(set(index["run_dir"])) >= 3
+    started = {
+        p.parent.name: json.loads(p.read_text())["started"]
+        for p in (out / "runs").glob("*/manifest.json")
+    }
+    assert set(started) == set(index["run_dir"])
+    assert main(argv) == 0  # every run is reused: same indices, nothing rerun
+    pd.testing.assert_frame_equal(pd.read_csv(out / "indices.csv"), first)
+    for p in (out / "runs").glob("*/manifest.json"):
+        assert json.loads(p.read_text())["started"] == started[p.parent.name]

@@ -95,10 +95,25 @@ def test_finding_rules_and_report():
     out = v.Finding("out", "S", "m", [0.6, 0.7], "30-50%", 0.3, 0.5, unit="share", tuned=True)
     assert up.inside and not flat.inside and no_rise.inside and out.inside is False
     meta = dict(command="c", date="d", seeds="3", days="365", warmup="60", runs="9",
-                minutes="1.0", jobs="2", version="0", commit="abc")  # fmt: skip
+                minutes="1.0", launcher="2 local processes", version="0", commit="abc")  # fmt: skip
     text = v.render([up, flat, no_rise, out], meta)
     assert "| 1 | out | S | 65.0% [" in text  # calibrated rows first
     assert "| 2 | up | S |" in text
     assert "**no**" in text
     assert "Untuned findings reproduced: 2 of 3." in text
     assert "Calibration targets met: 0 of 1 (missed: out)." in text
+
+
+def test_victim_counts_from_events_equal_the_models_own_count():
+    from commsim import CommunityModel, load_config, run
+
+    cfg = load_config(["city=small", "days=40", "warmup_days=5"])
+    model = CommunityModel(cfg, seed=2)
+    model.run_days(cfg.warmup_days)
+    before = model.residents.victimizations.copy()
+    model.run_days(cfg.days)
+    counted = model.residents.victimizations - before
+    result = run(cfg, seed=2)
+    from_events = v.victim_counts(result.events, result.counts["residents"])
+    assert counted.sum() > 0
+    assert from_events.tolist() == counted.tolist()

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
+import json
 import math
 import sys
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -241,7 +243,7 @@ def render(findings: list[Finding], meta: dict[str, str]) -> str:
         f"- Run: {meta['date']}, {meta['seeds']} seeds per scenario"
         f" (seeds 0-{int(meta['seeds']) - 1}),"
         f" default city, {meta['days']} evaluated days after a {meta['warmup']}-day warm-up;"
-        f" {meta['runs']} runs in {meta['minutes']} min on {meta['jobs']} process(es).",
+        f" {meta['runs']} runs in {meta['minutes']} min on {meta['launcher']}.",
         f"- Code: commsim {meta['version']}, git commit `{meta['commit']}`.",
         "- Model column: mean over seeds with its 95% t-interval. Differences between",
         "  scenarios are paired on seed (each seed runs every scenario with the same random",
@@ -314,43 +316,69 @@ SCENARIOS: dict[str, list[str]] = {
 }
 
 
-def victim_counts(seed: int) -> np.ndarray:
-    """Victimisations per resident over the evaluation window of a baseline run."""
-    from commsim import CommunityModel, load_config
-
-    cfg = load_config([])
-    model = CommunityModel(cfg, seed=seed)
-    model.run_days(cfg.warmup_days)
-    before = model.residents.victimizations.copy()
-    model.run_days(cfg.days)
-    return model.residents.victimizations - before
+def victim_counts(events: pd.DataFrame, residents: int) -> np.ndarray:
+    """Victimisations per resident over the evaluation window (events name the victim)."""
+    victims = events["victim"].to_numpy()
+    return np.bincount(victims[victims >= 0], minlength=residents)
 
 
-def run_experiment(seeds: list[int], n_jobs: int) -> tuple[list[Finding], dict[str, str]]:
-    """Run every scenario on every seed and measure the findings."""
-    import logging
+@dataclass
+class StoredRun:
+    """A complete run in the run store, its tables read when first used."""
 
+    path: Path
+
+    @functools.cached_property
+    def events(self) -> pd.DataFrame:
+        """One row per crime."""
+        return pd.read_parquet(self.path / "events.parquet")
+
+    @functools.cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """The daily series."""
+        return pd.read_parquet(self.path / "timeseries.parquet")
+
+    @functools.cached_property
+    def summary(self) -> dict[str, float]:
+        """The summary outcomes."""
+        return json.loads((self.path / "summary.json").read_text())
+
+    @functools.cached_property
+    def residents(self) -> int:
+        """Number of residents."""
+        return int(json.loads((self.path / "manifest.json").read_text())["counts"]["residents"])
+
+
+def run_experiment(
+    seeds: list[int], launcher: Any, runs_dir: Path, progress: bool = True
+) -> tuple[list[Finding], dict[str, str]]:
+    """Run every scenario on every seed (through the experiment engine) and measure."""
     from commsim import __version__, load_config
     from commsim.calibration import crimes_in, near_repeat_ratio
     from commsim.city import city_for
-    from commsim.io import git_commit
-    from commsim.runner import run_many
+    from commsim.engine import Job, run_jobs
+    from commsim.store import git_commit
 
-    logging.getLogger("MESA").setLevel(logging.WARNING)
     start = time.perf_counter()
     cfg = load_config([])
     city = city_for(cfg)
     names = list(SCENARIOS)
-    jobs = [(SCENARIOS[n], s) for s in seeds for n in names]
-    print(f"validation: {len(jobs)} runs + {len(seeds)} victim-count runs", file=sys.stderr)
-    results = run_many(jobs, n_jobs=n_jobs)
-    r = {
-        (n, s): results[i * len(names) + j]
-        for i, s in enumerate(seeds)
-        for j, n in enumerate(names)
-    }
-    with ProcessPoolExecutor(max_workers=min(n_jobs, len(seeds))) as pool:
-        victims = dict(zip(seeds, pool.map(victim_counts, seeds), strict=True))
+    jobs = [
+        Job(tuple(SCENARIOS[n]), (("seed", s),), runs_dir / n / f"seed_{s}", label=n)
+        for s in seeds
+        for n in names
+    ]
+    print(f"validation: {len(jobs)} runs on {launcher.describe()} into {runs_dir}", file=sys.stderr)
+    results = run_jobs(jobs, launcher, progress=progress, desc="validation")
+    failed = [x for x in results if not x.ok]
+    if failed:
+        raise RuntimeError(
+            f"{len(failed)} run(s) failed (first: {failed[0].job.run_dir}: {failed[0].error}); "
+            "run again to redo them"
+        )
+    r = {(job.label, job.seed): StoredRun(job.run_dir) for job in jobs}
+    victims = {s: victim_counts(r[("baseline", s)].events, r[("baseline", s)].residents)
+               for s in seeds}  # fmt: skip
 
     days = cfg.days
 
@@ -638,9 +666,9 @@ def run_experiment(seeds: list[int], n_jobs: int) -> tuple[list[Finding], dict[s
         "seeds": str(len(seeds)),
         "days": str(cfg.days),
         "warmup": str(cfg.warmup_days),
-        "runs": str(len(jobs) + len(seeds)),
+        "runs": str(len(jobs)),
         "minutes": f"{minutes:.1f}",
-        "jobs": str(n_jobs),
+        "launcher": launcher.describe(),
         "version": __version__,
         "commit": (git_commit() or "unknown")[:12],
     }
@@ -659,21 +687,34 @@ def per_seed_table(findings: list[Finding], seeds: list[int]) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the validation experiment and write docs/validation.md."""
+    from commsim import engine, store
+    from commsim.params import ConfigError
+
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, default=20, help="seeds per scenario (20)")
-    p.add_argument("--jobs", type=int, default=2, help="parallel processes (2)")
     p.add_argument("--doc", default=str(DOC), help="markdown file to write (docs/validation.md)")
     p.add_argument(
-        "--out", default=str(ROOT / "outputs" / "validation"), help="per-seed CSV folder"
+        "--out",
+        default=str(ROOT / "outputs" / "validation"),
+        help="folder of the runs (runs/<scenario>/seed_<k>) and the per-seed CSV",
     )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    engine.add_launcher_options(p)
     args = p.parse_args(argv)
     seeds = list(range(args.seeds))
-    findings, meta = run_experiment(seeds, args.jobs)
+    out = Path(args.out)
+    try:
+        launcher = engine.launcher_from(args, out)
+        with store.lock(out, "--out"):
+            findings, meta = run_experiment(seeds, launcher, out / "runs", not args.quiet)
+    except (store.StoreError, ConfigError, RuntimeError) as exc:
+        print(f"validation: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as exc:
+        return engine.interrupted(exc, "validation")
     text = render(findings, meta)
     Path(args.doc).parent.mkdir(parents=True, exist_ok=True)
     Path(args.doc).write_text(text, encoding="utf-8")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     per_seed_table(findings, seeds).to_csv(out / "per_seed.csv", index=False)
     for f in findings:
         print(f"{verdict(f):>6}  {f.name}: {model_cell(f)}  (published {f.published})")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
-import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 from commsim import __version__
@@ -78,57 +78,233 @@ def _print_help() -> None:
 
 
 # ---------------------------------------------------------------- commsim run
+#: Hydra flags whose next argument is a value, not an override.
+_FLAGS_WITH_VALUE = {"-cn", "--config-name", "-cp", "--config-path", "-cd", "--config-dir"}
+
+
+@dataclass
+class SweepPlan:
+    """What validation found: how many jobs, and the folder they go to."""
+
+    jobs: int = 1
+    sweep_dir: Path | None = None
+    run_dir: Path | None = None
+
+
 def run_command(args: list[str]) -> int:
-    """``commsim run [hydra flags] [overrides]``: validate every override, then hand to Hydra."""
+    """``commsim run [hydra flags] [overrides]``: validate every job, then hand to Hydra."""
     if any(
         a in ("--help", "-h", "--hydra-help", "--info", "--cfg", "-c", "--shell-completion")
         for a in args
     ):
         return _hydra_main(args)
-    overrides = [a for a in args if not a.startswith("-")]
+    multirun = any(a in ("-m", "--multirun") for a in args)
+    overrides, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a in _FLAGS_WITH_VALUE:
+            skip = True
+        elif not a.startswith("-"):
+            overrides.append(a)
+    from commsim import store
     from commsim.params import ConfigError
 
     try:
-        validate_overrides(overrides)
+        plan = validate_overrides(overrides, multirun)
     except ConfigError as exc:
         return fail(str(exc))
-    return _hydra_main(args)
+    from commsim.engine import sigterm_interrupts
+
+    with sigterm_interrupts():  # SIGTERM marks the run in progress failed, like Ctrl-C
+        if not multirun or plan.sweep_dir is None:
+            try:
+                if plan.run_dir is not None:  # fail now, not after the run, on a read-only disk
+                    store.check_writable(plan.run_dir.parent, "run folder")
+            except store.StoreError as exc:
+                return fail(str(exc))
+            return _hydra_main(args)
+        started = store.now()
+        try:
+            with store.lock(plan.sweep_dir, "sweep folder"):
+                code = _hydra_main(args)
+        except store.StoreError as exc:  # another sweep is writing there, or it is read-only
+            return fail(str(exc))
+    return code or _sweep_outcome(plan.sweep_dir, started)
 
 
-def validate_overrides(overrides: list[str]) -> None:
-    """Compose the config once per value of every sweep, so no job of a sweep fails on input.
+def _sweep_outcome(sweep_dir: Path, started: str) -> int:
+    """One line if runs of this sweep failed (exit 1), else 0."""
+    from commsim import store
+
+    failed = []
+    for row in store.read_index(sweep_dir):
+        state = store.run_state(sweep_dir / row["run_dir"], verify=False)
+        if (
+            state.status in (store.FAILED, store.INCOMPLETE)
+            and str((state.manifest or {}).get("started", "")) >= started
+        ):
+            failed.append(state)
+    if not failed:
+        return 0
+    print(
+        f"commsim: {len(failed)} run(s) of this sweep failed (first: {failed[0].path}: "
+        f"{failed[0].reason}); run the same command again to redo them",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def validate_overrides(overrides: list[str], multirun: bool = True) -> SweepPlan:
+    """Compose and check the config of every job of a run or sweep before any starts.
+
+    Each override is parsed on its own (so a syntax error names its key); every value of
+    every swept key is composed with Hydra; every combination of swept values is then
+    checked against the config's rules (cheaply, on the composed configs); and the
+    ``hydra`` section (launcher and its options) is composed too.
+
+    Returns:
+        The number of jobs and, for a sweep, the sweep folder.
 
     Raises:
-        ConfigError: The first bad key or value.
+        ConfigError: The first bad key or value, in one line.
     """
-    from hydra.core.override_parser.overrides_parser import OverridesParser
+    import itertools
 
-    from commsim.config import explain, load_config
-    from commsim.params import ConfigError
+    from commsim import engine
+    from commsim.params import ConfigError, with_overrides
 
-    model_overrides = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
-    try:
-        parsed = OverridesParser.create().parse_overrides(model_overrides)
-    except Exception as exc:
-        raise explain(exc) from None
-    fixed, sweeps = [], []
-    for text, ov in zip(model_overrides, parsed, strict=True):
-        if ov.is_sweep_override():
-            try:
-                values = list(ov.sweep_string_iterator())
-            except Exception as exc:
-                raise ConfigError(
-                    ov.get_key_element(), text.split("=", 1)[-1], f"not a sweep ({exc})"
-                ) from None
-            sweeps.append((ov.get_key_element(), values))
-        else:
+    parsed = [_parse_override(text) for text in overrides]
+    model = [(t, ov) for t, ov in parsed if not _is_hydra(ov)]
+    fixed: list[str] = []
+    sweeps: list[tuple[str, list[str], bool]] = []  # key, override strings, is a group
+    for text, ov in model:
+        if not ov.is_sweep_override():
             fixed.append(text)
-    firsts = [f"{k}={v[0]}" for k, v in sweeps if v]
-    load_config(fixed + firsts)
-    for i, (key, values) in enumerate(sweeps):
+            continue
+        key = text.split("=", 1)[0]
+        if not multirun:
+            raise ConfigError(
+                key, text.split("=", 1)[1], "is a sweep: add -m to run one job per value"
+            )
+        try:
+            values = list(ov.sweep_string_iterator())
+        except Exception as exc:
+            raise ConfigError(key, text.split("=", 1)[1], f"not a sweep ({exc})") from None
+        if not values:
+            raise ConfigError(key, text.split("=", 1)[1], "the sweep has no values")
+        sweeps.append((key, [f"{key}={v}" for v in values], _is_group(ov.key_or_group)))
+    firsts = [values[0] for _, values, _ in sweeps]
+    engine.compose(fixed + firsts)
+    for i, (_, values, _) in enumerate(sweeps):
         others = [f for j, f in enumerate(firsts) if j != i]
         for value in values[1:]:
-            load_config([*fixed, *others, f"{key}={value}"])
+            engine.compose([*fixed, *others, value])
+    # Every combination: compose once per combination of config groups (few), then set
+    # the swept values on it, which runs every range and cross-field check.
+    groups = [s for s in sweeps if s[2]]
+    plain = [s for s in sweeps if not s[2]]
+    jobs = 0
+    for group_combo in itertools.product(*(values for _, values, _ in groups)):
+        base = engine.compose([*fixed, *group_combo, *(values[0] for _, values, _ in plain)])
+        typed = [[_typed(v) for v in values] for _, values, _ in plain]
+        for combo in itertools.product(*typed):
+            jobs += 1
+            changes = dict(item for item in combo if item is not None)
+            if changes:
+                try:
+                    with_overrides(base, **changes)
+                except ConfigError as exc:
+                    shown = ", ".join(f"{k}={v}" for k, v in changes.items())
+                    raise ConfigError(
+                        exc.key, exc.value, f"{exc.allowed} (in the job {shown})"
+                    ) from None
+    folders = _check_hydra_section([t for t, ov in parsed if _is_hydra(ov)], fixed + firsts)
+    if multirun:
+        return SweepPlan(jobs=jobs, sweep_dir=folders["sweep"])
+    return SweepPlan(jobs=jobs, run_dir=folders["run"])
+
+
+def _parse_override(text: str):
+    """Hydra's parse of one override; a syntax error names the key."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from commsim.params import ConfigError
+
+    key, sep, value = text.partition("=")
+    if not sep:
+        if text.startswith("~"):
+            value = ""
+        else:
+            raise ConfigError("override", text, "is not key=value syntax")
+    if sep and not key.strip():
+        raise ConfigError("override", text, "has no key; overrides look like key=value")
+    try:
+        return text, OverridesParser.create().parse_overrides([text])[0]
+    except Exception as exc:
+        reason = next((ln for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+        raise ConfigError(key.lstrip("+~"), value, f"cannot be read ({reason})") from None
+
+
+def _is_hydra(ov) -> bool:
+    return str(ov.key_or_group).startswith("hydra")
+
+
+def _is_group(key: str) -> bool:
+    from commsim.config import options
+
+    return "." not in key and bool(options(key))
+
+
+def _typed(override: str):
+    """``(key, value)`` of a plain ``key=value`` override (None for deletions)."""
+    _, ov = _parse_override(override)
+    if ov.is_delete():
+        return None
+    return ov.key_or_group, ov.value()
+
+
+def _check_hydra_section(
+    hydra_overrides: list[str], model_overrides: list[str]
+) -> dict[str, Path | None]:
+    """Compose the ``hydra`` section (launcher, its options, folders); return the folders.
+
+    Raises:
+        ConfigError: A launcher or a Hydra setting that does not exist or does not fit.
+    """
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    from commsim.config import config_dir, explain, register_schemas
+    from commsim.params import ConfigError
+
+    register_schemas()
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+            loader = GlobalHydra.instance().config_loader()
+            for text in hydra_overrides:
+                key, _, value = text.lstrip("+~").partition("=")
+                if "/" in key and not text.startswith("~"):
+                    choices = loader.get_group_options(key)
+                    if value not in choices:
+                        raise ConfigError(key, value, "must be one of " + ", ".join(choices))
+            try:
+                cfg = compose(
+                    "config", [*model_overrides, *hydra_overrides], return_hydra_config=True
+                )
+            except ConfigError:
+                raise
+            except Exception as exc:
+                raise explain(exc) from None
+            folders = {
+                key: OmegaConf.select(cfg, f"hydra.{key}.dir", default=None)
+                for key in ("sweep", "run")
+            }
+    finally:
+        GlobalHydra.instance().clear()
+    return {key: Path(str(value)) if value else None for key, value in folders.items()}
 
 
 def _hydra_main(args: list[str]) -> int:
@@ -143,6 +319,9 @@ def _hydra_main(args: list[str]) -> int:
         hydra.main(config_path=str(config_dir()), config_name="config", version_base="1.3")(_task)()
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int) else 1
+    except KeyboardInterrupt as exc:
+        print("commsim run: interrupted; run the same command again to resume", file=sys.stderr)
+        return 143 if "SIGTERM" in str(exc) else 130
     except Exception as exc:  # Hydra's own argument errors (e.g. --info with -m)
         return fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     finally:
@@ -150,17 +329,34 @@ def _hydra_main(args: list[str]) -> int:
     return 0
 
 
+def _register_resolvers() -> None:
+    """``${commsim.slug:...}`` and ``${commsim.hash:...}`` for run folder names (conf/config.yaml).
+
+    Registered when this module is imported, which is also how every launcher's worker
+    gets them: it imports this module to find the task function.
+    """
+    from omegaconf import OmegaConf
+
+    from commsim.store import short_hash, slug
+
+    OmegaConf.register_new_resolver("commsim.slug", lambda text: slug(str(text)), replace=True)
+    OmegaConf.register_new_resolver(
+        "commsim.hash", lambda text: short_hash(str(text)), replace=True
+    )
+
+
+_register_resolvers()
+
+
 def _task(cfg) -> None:
-    """One Hydra job: skip if complete, else run and write the run directory."""
+    """One Hydra job: the experiment engine's worker function on this job's config and folder."""
     from hydra.core.hydra_config import HydraConfig
     from omegaconf import OmegaConf
 
-    from commsim import io
+    from commsim import engine, store
     from commsim.config import to_sim_config
     from commsim.params import ConfigError
-    from commsim.runner import run
 
-    logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
     in_sweep = (
@@ -168,29 +364,38 @@ def _task(cfg) -> None:
         and str(hc.mode) == "RunMode.MULTIRUN"
     )
     overrides = list(hc.overrides.task)
-    if io.is_complete(out):
-        print(f"skip (already complete): {out}")
-        return
     try:
         sim = to_sim_config(cfg)
-        result = run(sim, progress=not in_sweep and sys.stderr.isatty(), overrides=overrides)
-        result.write(out, {"output_dir": str(out)})
-    except (ConfigError, Exception) as exc:  # a failed job is recorded; a sweep goes on
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        io.write_json(
-            out / io.MANIFEST,
-            {"status": "failed", "error": message, "overrides": overrides, "output_dir": str(out),
-             "traceback": traceback.format_exc(limit=8)},
+    except ConfigError as exc:  # validated up front; kept for configs Hydra changed later
+        raise SystemExit(fail(str(exc))) from None
+    job = engine.Job(tuple(overrides), run_dir=out, label=sim.policy.name, config=sim)
+    if in_sweep:
+        sweep = Path(hc.sweep.dir)
+        store.update_index(
+            sweep,
+            [
+                {
+                    "run_dir": out.relative_to(sweep).as_posix() if out.is_relative_to(sweep)
+                    else str(out),
+                    "strategy": sim.policy.name,
+                    "seed": sim.seed,
+                    "config_hash": engine.expected_hash(sim),
+                    "overrides": overrides,
+                }
+            ],
         )  # fmt: skip
+    result = engine.execute(job, progress=not in_sweep and sys.stderr.isatty())
+    if result.status == engine.SKIPPED:
+        print(f"skip (already complete): {out}")
+        return
+    if not result.ok:
         if in_sweep:
-            print(f"commsim: run failed ({message}): {out}", file=sys.stderr)
+            print(f"commsim: run {result.status} ({result.error}): {out}", file=sys.stderr)
             return
-        raise SystemExit(fail(message, EXIT_USAGE if isinstance(exc, ConfigError) else 1)) from None
-    print(
-        format_summary(
-            result.summary, result.config.policy.name, result.seed, result.wall_seconds, out
-        )
-    )
+        code = EXIT_USAGE if result.bad_config or result.status == engine.BUSY else 1
+        raise SystemExit(fail(result.error or result.status, code))
+    assert result.summary is not None
+    print(format_summary(result.summary, sim.policy.name, sim.seed, result.seconds, out))
 
 
 def format_summary(

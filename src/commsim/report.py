@@ -24,8 +24,11 @@ import argparse
 import base64
 import html
 import math
+import os
+import shutil
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -36,9 +39,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from commsim import plots
+from commsim import plots, store
 from commsim import results as res
-from commsim.io import atomic_write, write_text
 
 __all__ = ["OneLineParser", "Report", "ReportError", "build_report", "main", "parse"]
 
@@ -91,6 +93,7 @@ def build_report(
     strategies: Sequence[str] | None = None,
     graph: Any = None,
     only: Sequence[str | Path] | None = None,
+    expected: Mapping[Any, str] | None = None,
 ) -> Report:
     """Aggregate every run under ``runs_dir`` and write the report directory.
 
@@ -107,32 +110,25 @@ def build_report(
             by default rebuilt from a run's config when the model package is available.
         only: Use only these run directories (e.g. the runs of one comparison when the
             folder also holds others).
+        expected: Run directory -> the config hash it must have; a run made from another
+            config is left out as ``stale``.
 
     Returns:
         A :class:`Report`.
 
     Raises:
         ReportError: No complete run, or an unknown outcome or parameter.
+        commsim.store.StoreError: The report folder is in use or cannot be written.
     """
     runs_dir = Path(runs_dir)
     try:
-        runset = res.load_runs(runs_dir)
+        runset = res.load_runs(runs_dir, only=only, expected=expected)
     except FileNotFoundError as exc:
         raise ReportError(f"{runs_dir}: no such directory") from exc
-    if only is not None:
-        keep = {Path(p).resolve() for p in only}
-        runset.complete = [r for r in runset.complete if r.path.resolve() in keep]
-        runset.skipped = [r for r in runset.skipped if r.path.resolve() in keep]
     runs = res.runs_table(runset)
     skipped = runset.skipped_table()
     if runs.empty:
-        raise ReportError(
-            f"{runs_dir}: no complete runs ({len(runset.failed)} failed, "
-            f"{len(runset.incomplete)} incomplete)"
-        )
-    out = Path(out) if out is not None else runs_dir / "report"
-    out.mkdir(parents=True, exist_ok=True)
-
+        raise ReportError(f"{runs_dir}: no complete runs ({runset.counts()})")
     outcomes = res.outcome_columns(runs)
     if outcome not in outcomes:
         raise ReportError(
@@ -141,17 +137,48 @@ def build_report(
     order = _order(runs, strategies, baseline)
     runs = _reorder(runs, order)
     mode, params, notes = _mode(runs, x, y)
+    if runset.legacy:
+        notes.append(
+            f"{len(runset.legacy)} run(s) were written by commsim 0.1, whose manifests have no "
+            "checksums; they are used because every file of theirs parses."
+        )
+    out = Path(out) if out is not None else runs_dir / "report"
+    with store.lock(out, "report folder"):
+        # Everything is written to a staging folder first and moved into place at the
+        # end, so a failure half-way leaves the previous report as it was.
+        staging = Path(tempfile.mkdtemp(prefix=".report-", dir=out))
+        try:
+            report = Report(staging, mode, runs, pd.DataFrame(), skipped, notes=notes)
+            _write(report, runs_dir, order, outcome, params, baseline, graph)
+            for item in sorted(staging.iterdir()):
+                os.replace(item, out / item.name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    report.out = out
+    return report
+
+
+def _write(
+    report: Report,
+    runs_dir: Path,
+    order: list[str],
+    outcome: str,
+    params: list[str],
+    baseline: str,
+    graph: Any,
+) -> None:
+    """Write every report file into ``report.out``."""
+    out, runs, mode = report.out, report.runs, report.mode
     by = ["strategy", *params]
     use_baseline = baseline if baseline in order else None
     if use_baseline is None and len(order) > 1:
-        notes.append(f"No '{baseline}' runs: differences vs baseline are not computed.")
+        report.notes.append(f"No '{baseline}' runs: differences vs baseline are not computed.")
     summary = res.summarize(runs, by=by, baseline=use_baseline)
-    summary = _reorder(summary, order)
-
-    report = Report(out, mode, runs, summary, skipped, notes=notes)
-    atomic_write(out / "summary.csv", lambda tmp: summary.to_csv(tmp, index=False))
+    report.summary = summary = _reorder(summary, order)
+    skipped = report.skipped
+    store.atomic_write(out / "summary.csv", lambda tmp: summary.to_csv(tmp, index=False))
     _write_runs(runs, out / "runs.parquet")
-    atomic_write(out / "skipped.csv", lambda tmp: skipped.to_csv(tmp, index=False))
+    store.atomic_write(out / "skipped.csv", lambda tmp: skipped.to_csv(tmp, index=False))
 
     metrics = list(TIME_METRICS) if mode == "comparison" else []
     with _SeriesWriter(out / "timeseries.parquet", runs, runs_dir) as writer:
@@ -166,9 +193,8 @@ def build_report(
         )
     _figures(report, runs_dir, bands, order, outcome, params, use_baseline, graph)
     blocks = _blocks(report, runs_dir, order, outcome, params, use_baseline)
-    write_text(out / "report.md", _markdown(blocks))
-    write_text(out / "report.html", _html(blocks, out))
-    return report
+    store.write_text(out / "report.md", _markdown(blocks))
+    store.write_text(out / "report.html", _html(blocks, out))
 
 
 def _order(runs: pd.DataFrame, strategies: Sequence[str] | None, baseline: str) -> list[str]:
@@ -220,7 +246,7 @@ def _mode(runs: pd.DataFrame, x: str | None, y: str | None) -> tuple[str, list[s
 def _write_runs(runs: pd.DataFrame, path: Path) -> None:
     frame = runs.copy()
     frame.attrs = {}
-    atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+    store.atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
 class _SeriesWriter:
@@ -228,7 +254,9 @@ class _SeriesWriter:
 
     def __init__(self, path: Path, runs: pd.DataFrame, root: Path) -> None:
         self.path = path
-        self.tmp = path.with_name(f".{path.name}.tmp")
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        self.tmp = Path(name)
         names: dict[str, None] = {}
         for run_dir in runs["run_dir"]:
             for name in pq.read_schema(root / run_dir / res.TIMESERIES).names:
@@ -249,7 +277,11 @@ class _SeriesWriter:
         self.rows = 0
 
     def __enter__(self) -> _SeriesWriter:
-        self.writer = pq.ParquetWriter(self.tmp, self.schema)
+        try:
+            self.writer = pq.ParquetWriter(self.tmp, self.schema)
+        except BaseException:
+            self.tmp.unlink(missing_ok=True)
+            raise
         return self
 
     def write(self, _key: tuple[Any, ...], frame: pd.DataFrame) -> None:
@@ -264,6 +296,7 @@ class _SeriesWriter:
         assert self.writer is not None
         self.writer.close()
         if exc_type is None:
+            os.chmod(self.tmp, store.FILE_MODE)
             self.tmp.replace(self.path)
         else:
             self.tmp.unlink(missing_ok=True)
@@ -322,10 +355,13 @@ def _figures(
     best = _best(summary, baseline, order)
     shown = [s for s in (baseline or order[0], best) if s is not None]
     shown = list(dict.fromkeys(shown))
+    why = ""
     if graph is None:
-        graph = _city_graph(runs_dir, report.runs)
+        graph, why = _city_graph(runs_dir, report.runs)
     if graph is None:
-        report.notes.append("Hot-spot map not drawn: the city network could not be rebuilt.")
+        report.notes.append(
+            f"Hot-spot map not drawn: the city network could not be rebuilt ({why})."
+        )
         return
     runs = report.runs[report.runs["strategy"].isin(shown)]
     counts = res.place_counts(runs, runs_dir)
@@ -340,23 +376,30 @@ def _best(summary: pd.DataFrame, baseline: str | None, order: list[str]) -> str 
     return str(rows.sort_values("mean", kind="stable").iloc[0]["strategy"])
 
 
-def _city_graph(runs_dir: Path, runs: pd.DataFrame) -> Any:
-    """The street network of the first run, rebuilt from its config.yaml (None if impossible).
+def _city_graph(runs_dir: Path, runs: pd.DataFrame) -> tuple[Any, str]:
+    """The street network of the first run, rebuilt from its config.yaml, or why not.
 
-    The layout depends only on the city config, never on the run seed, so every run of a
-    comparison shares it.
+    The layout depends only on the ``city`` section, never on the run seed or the
+    other settings, so every run of a comparison shares it, and runs whose other keys
+    have since been renamed (commsim 0.1) still get their map.
     """
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    from commsim.city import city_for
+    from commsim.config import explain, schema_node
+    from commsim.params import CityConfig, ConfigError
+
     path = runs_dir / runs["run_dir"].iloc[0] / "config.yaml"
     try:
-        from omegaconf import OmegaConf
-
-        from commsim.config import to_sim_config
-        from commsim.model import CommunityModel
-
-        config = to_sim_config(OmegaConf.load(path))
-        return CommunityModel(config).city.graph
-    except Exception:  # the map is optional; the report says when it is missing
-        return None
+        city = OmegaConf.select(OmegaConf.load(path), "city", default=None) or {}
+        try:
+            section = OmegaConf.to_object(OmegaConf.merge(schema_node(CityConfig), city))
+        except OmegaConfBaseException as exc:
+            raise explain(exc, prefix="city") from None
+        return city_for(section).graph, ""
+    except (ConfigError, OSError, ValueError, OmegaConfBaseException) as exc:
+        return None, store.describe_error(exc)
 
 
 # --------------------------------------------------------------------------------------
@@ -831,6 +874,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReportError as exc:
         print(f"commsim: error: {exc}", file=sys.stderr)
         return 1 if "no complete runs" in str(exc) else 2
+    except store.StoreError as exc:  # the report folder is busy or cannot be written
+        print(f"commsim: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the previous report, if any, is left as it was
+        print(f"commsim: error: report failed: {store.describe_error(exc)}", file=sys.stderr)
+        return 1
+    print_left_out(report.skipped)
     left_out = f", {len(report.skipped)} left out" if len(report.skipped) else ""
     print(f"report: {report.out / 'report.html'} ({len(report.runs)} runs{left_out})")
     return 0
+
+
+def print_left_out(skipped: pd.DataFrame, limit: int = 10) -> None:
+    """List the runs left out of a report on stderr, one line each (at most ``limit``)."""
+    for row in skipped.head(limit).itertuples(index=False):
+        print(f"  left out: {row.run_dir}: {row.status}: {row.reason}", file=sys.stderr)
+    if len(skipped) > limit:
+        print(f"  ... and {len(skipped) - limit} more (see skipped.csv)", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Load run directories and reduce them to tidy tables with confidence intervals.
 
-This module reads what :meth:`commsim.RunResult.write` leaves on disk (``manifest.json``,
+This module reads what the run store (:mod:`commsim.store`) leaves on disk (``manifest.json``,
 ``summary.json``, ``timeseries.parquet``, ``events.parquet``) and never imports the model,
 so it works on any folder of finished runs: a ``commsim compare`` output, a Hydra multirun
 directory, or run directories copied back from a cluster.
@@ -23,6 +23,7 @@ import math
 import os
 import re
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,15 +34,18 @@ import pandas as pd
 import pyarrow.parquet as pq
 from scipy import stats
 
+from commsim import store
 from commsim.outcomes import Direction, sort_key
 from commsim.outcomes import outcome as registry
 
 __all__ = [
     "BASELINE",
     "COMPLETE",
+    "CORRUPT",
     "FAILED",
     "ID_COLUMNS",
     "INCOMPLETE",
+    "STALE",
     "RunInfo",
     "RunSet",
     "classify_run",
@@ -62,21 +66,21 @@ __all__ = [
     "timeseries_bands",
 ]
 
-COMPLETE = "complete"
-FAILED = "failed"
-INCOMPLETE = "incomplete"
+COMPLETE = store.COMPLETE
+FAILED = store.FAILED
+INCOMPLETE = store.INCOMPLETE
+CORRUPT = store.CORRUPT
+STALE = store.STALE
 BASELINE = "baseline"
 
 #: Columns of :func:`runs_table` that identify a run rather than measure it.
 ID_COLUMNS = ("run_dir", "strategy", "seed", "wall_seconds")
 
-MANIFEST = "manifest.json"
-SUMMARY = "summary.json"
+MANIFEST = store.MANIFEST
+SUMMARY = store.SUMMARY
 TIMESERIES = "timeseries.parquet"
 EVENTS = "events.parquet"
-CONFIG = "config.yaml"
-# Files a complete run directory must hold besides its manifest.
-_REQUIRED = (CONFIG, TIMESERIES, EVENTS, SUMMARY)
+CONFIG = store.CONFIG
 
 # Files whose presence marks a directory as a run directory even without a manifest
 # (a run killed before its manifest was written, or a Hydra job that never started).
@@ -92,17 +96,19 @@ _NON_PARAMETER_KEYS = {"seed", "policy"}
 
 @dataclass(frozen=True)
 class RunInfo:
-    """One run directory and what its manifest says about it.
+    """One run directory and what the run store says about it.
 
     Attributes:
         path: The run directory.
-        status: ``"complete"``, ``"failed"`` or ``"incomplete"``.
+        status: ``complete``, ``stale``, ``corrupt``, ``incomplete``, ``failed`` or
+            ``missing`` (see :func:`commsim.store.run_state`).
         reason: Why the run is not usable (the recorded error for failed runs); ``None``
             for complete runs.
         strategy: Policy option name from the manifest (or the ``policy=`` override).
         seed: Random seed from the manifest (or the ``seed=`` override).
         overrides: Config overrides the run was made with, as ``key=value`` strings.
         manifest: The parsed manifest, or ``None`` when it is missing or unreadable.
+        legacy: A commsim 0.1 run without checksums, accepted because its files parse.
     """
 
     path: Path
@@ -112,6 +118,7 @@ class RunInfo:
     seed: int | None = None
     overrides: tuple[str, ...] = ()
     manifest: Mapping[str, Any] | None = None
+    legacy: bool = False
 
 
 @dataclass
@@ -120,8 +127,9 @@ class RunSet:
 
     Attributes:
         root: The folder that was searched; ``runs_table`` paths are relative to it.
-        complete: Runs whose manifest says ``complete`` and whose summary is readable.
-        skipped: Failed and incomplete runs, each with the reason it was left out.
+        complete: Runs that are complete and verify.
+        skipped: Every other run (failed, incomplete, corrupt, stale), each with the
+            reason it was left out.
     """
 
     root: Path
@@ -137,6 +145,23 @@ class RunSet:
     def incomplete(self) -> list[RunInfo]:
         """Runs that were interrupted or never finished writing."""
         return [r for r in self.skipped if r.status == INCOMPLETE]
+
+    @property
+    def corrupt(self) -> list[RunInfo]:
+        """Runs whose files are missing or fail their checksums."""
+        return [r for r in self.skipped if r.status == CORRUPT]
+
+    @property
+    def legacy(self) -> list[RunInfo]:
+        """Complete runs written by commsim 0.1 (no checksums; their files parse)."""
+        return [r for r in self.complete if r.legacy]
+
+    def counts(self) -> str:
+        """``"1 failed, 2 incomplete"``: the left-out runs by state."""
+        by = Counter(r.status for r in self.skipped)
+        order = (FAILED, INCOMPLETE, CORRUPT, STALE)
+        parts = [f"{by.pop(s, 0)} {s}" for s in order if s in by or s in (FAILED, INCOMPLETE)]
+        return ", ".join(parts + [f"{n} {s}" for s, n in by.items()])
 
     def skipped_table(self) -> pd.DataFrame:
         """Return the left-out runs as a table (run_dir, status, strategy, seed, reason)."""
@@ -183,58 +208,52 @@ def find_run_dirs(root: str | os.PathLike[str]) -> list[Path]:
     return sorted(found, key=_natural_key)
 
 
-def classify_run(path: str | os.PathLike[str]) -> RunInfo:
-    """Read a run directory's manifest and decide whether the run can be used.
+def classify_run(path: str | os.PathLike[str], expected_hash: str | None = None) -> RunInfo:
+    """Ask the run store what a run directory holds (:func:`commsim.store.run_state`).
 
     Args:
         path: The run directory.
+        expected_hash: The config hash the run must have (a differing one is ``stale``).
 
     Returns:
-        A :class:`RunInfo` whose status is ``complete`` only if the manifest says so and
-        every run file (config, daily series, events, summary) is present.
+        A :class:`RunInfo`; ``complete`` only if the manifest says so and every file
+        verifies (or, for a commsim 0.1 run, parses).
     """
-    path = Path(path)
-    manifest_path = path / MANIFEST
-    if not manifest_path.is_file():
-        return RunInfo(path, INCOMPLETE, "no manifest.json (interrupted before it was written)")
-    try:
-        manifest = json.loads(manifest_path.read_text())
-        if not isinstance(manifest, dict):
-            raise ValueError("not a JSON object")
-    except (OSError, ValueError) as exc:
-        return RunInfo(path, INCOMPLETE, f"manifest.json unreadable: {exc}")
-
+    state = store.run_state(path, expected_hash)
+    manifest = state.manifest or {}
     overrides = tuple(str(o) for o in manifest.get("overrides") or ())
     parsed = dict(parse_override(o) for o in overrides)
     strategy = manifest.get("strategy") or parsed.get("policy")
     seed = manifest.get("seed", parsed.get("seed"))
-    info = dict(
-        strategy=None if strategy is None else str(strategy),
-        seed=None if seed is None else int(seed),
-        overrides=overrides,
-        manifest=manifest,
+    try:
+        seed = None if seed is None else int(seed)
+    except (TypeError, ValueError):
+        seed = None
+    status = INCOMPLETE if state.status == store.MISSING else state.status
+    return RunInfo(
+        Path(path),
+        status,
+        state.reason,
+        None if strategy is None else str(strategy),
+        seed,
+        overrides,
+        state.manifest,
+        state.legacy,
     )
-    status = manifest.get("status")
-    if status == FAILED:
-        error = manifest.get("error") or "failed (no error recorded)"
-        return RunInfo(path, FAILED, str(error).strip().splitlines()[-1], **info)
-    if status != COMPLETE:
-        reason = f"status {status!r} (interrupted or still running)"
-        return RunInfo(path, INCOMPLETE, reason, **info)
-    for name in _REQUIRED:
-        if not (path / name).is_file():
-            return RunInfo(
-                path, INCOMPLETE, f"manifest says complete but {name} is missing", **info
-            )
-    return RunInfo(path, COMPLETE, None, **info)
 
 
-def load_runs(root: str | os.PathLike[str]) -> RunSet:
+def load_runs(
+    root: str | os.PathLike[str],
+    only: Iterable[str | os.PathLike[str]] | None = None,
+    expected: Mapping[Any, str] | None = None,
+) -> RunSet:
     """Find and classify every run directory under a folder.
 
     Args:
         root: A compare output, a Hydra multirun directory, a single run directory, or
             any folder tree holding run directories.
+        only: Keep only these run directories (e.g. the runs of one comparison).
+        expected: Run directory -> the config hash it must have; others are ``stale``.
 
     Returns:
         A :class:`RunSet` with complete runs and the skipped ones with reasons.
@@ -243,8 +262,13 @@ def load_runs(root: str | os.PathLike[str]) -> RunSet:
         FileNotFoundError: If ``root`` does not exist.
     """
     runset = RunSet(root=Path(root))
+    keep = None if only is None else {Path(p).resolve() for p in only}
+    hashes = {Path(k).resolve(): v for k, v in (expected or {}).items()}
     for path in find_run_dirs(root):
-        info = classify_run(path)
+        resolved = path.resolve()
+        if keep is not None and resolved not in keep:
+            continue
+        info = classify_run(path, hashes.get(resolved))
         (runset.complete if info.status == COMPLETE else runset.skipped).append(info)
     return runset
 
@@ -326,7 +350,7 @@ def runs_table(runset: RunSet) -> pd.DataFrame:
             runset.skipped.append(
                 RunInfo(
                     info.path,
-                    INCOMPLETE,
+                    CORRUPT,
                     f"summary.json unreadable: {exc}",
                     info.strategy,
                     info.seed,

@@ -1,7 +1,9 @@
-"""Run the model: ``run(config, seed) -> RunResult``, and write a run directory.
+"""Run the model: ``run(config, seed) -> RunResult``.
 
 This pure function is what every front end drives: the CLI, comparisons,
-sweeps on any Hydra launcher, sensitivity analysis and notebooks.
+sweeps on any launcher, sensitivity analysis and notebooks. Writing a run
+directory belongs to :mod:`commsim.store`; running many runs to
+:mod:`commsim.engine`.
 """
 
 from __future__ import annotations
@@ -12,68 +14,81 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import mesa
 import pandas as pd
 from omegaconf import OmegaConf
 
-from commsim import io
+from commsim import store
 from commsim.incidents import EVENT_COLUMNS
 from commsim.model import CommunityModel
 from commsim.outcomes import summarize
 from commsim.params import SimConfig, with_overrides
 
 
+def config_yaml(config: SimConfig) -> str:
+    """The resolved config as YAML: what ``config.yaml`` holds and the config hash is of."""
+    return OmegaConf.to_yaml(OmegaConf.structured(config))
+
+
 @dataclass
 class RunResult:
-    """Everything one run produced: tidy daily series, events and the summary."""
+    """Everything one run produced: its tables (daily series, events ...) and the summary.
+
+    Attributes:
+        config: The config the run was made from.
+        seed: The run's seed.
+        summary: Summary outcomes (``summary.json``).
+        tables: File stem -> tidy frame; at least ``timeseries`` and ``events``. The run
+            store writes each as ``<stem>.parquet``.
+        wall_seconds: Time the run took.
+        counts: Sizes of the run (residents, officers, places, ticks ...).
+        overrides: The overrides the config was composed with.
+        config_yaml: The resolved config as YAML.
+    """
 
     config: SimConfig
     seed: int
-    tables: dict[str, pd.DataFrame]  # file stem -> frame (timeseries, events, ...)
     summary: dict[str, float]
+    tables: dict[str, pd.DataFrame]
     wall_seconds: float
     counts: dict[str, int]
     overrides: list[str] = field(default_factory=list)
+    config_yaml: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.config_yaml:
+            self.config_yaml = config_yaml(self.config)
 
     @property
     def timeseries(self) -> pd.DataFrame:
-        """One row per evaluated day."""
+        """The daily series (``tables["timeseries"]``)."""
         return self.tables["timeseries"]
 
     @property
     def events(self) -> pd.DataFrame:
-        """One row per crime in the evaluation window."""
+        """One row per crime (``tables["events"]``)."""
         return self.tables["events"]
 
     @property
-    def config_yaml(self) -> str:
-        """The resolved config as YAML."""
-        return OmegaConf.to_yaml(OmegaConf.structured(self.config))
+    def config_hash(self) -> str:
+        """The fingerprint of the resolved config recorded in the manifest."""
+        return store.config_hash(self.config_yaml)
 
     def write(self, run_dir: str | Path, extra_manifest: dict[str, Any] | None = None) -> Path:
-        """Write the five run files atomically; the manifest says complete last."""
-        run_dir = Path(run_dir)
-        config_yaml = self.config_yaml
-        manifest: dict[str, Any] = {
-            "status": "running",
-            "error": None,
-            "seed": self.seed,
-            "strategy": self.config.policy.name,
-            "overrides": list(self.overrides),
-            "versions": io.package_versions(),
-            "git_commit": io.git_commit(),
-            "config_hash": io.config_hash(config_yaml),
-            **(extra_manifest or {}),
-        }
-        io.write_json(run_dir / io.MANIFEST, manifest)
-        io.write_text(run_dir / "config.yaml", config_yaml)
-        for stem, frame in self.tables.items():
-            io.write_parquet(run_dir / f"{stem}.parquet", frame)
-        io.write_json(run_dir / "summary.json", self.summary)
-        manifest.update(
-            status="complete", wall_seconds=round(self.wall_seconds, 3), counts=self.counts
-        )
-        io.write_json(run_dir / io.MANIFEST, manifest)
-        return run_dir
+        """Write the run directory through the run store; the manifest says complete last.
+
+        Raises:
+            commsim.store.StoreError: The folder cannot be written or is in use.
+        """
+        with store.recording(
+            run_dir,
+            config_hash=self.config_hash,
+            seed=self.seed,
+            strategy=self.config.policy.name,
+            overrides=self.overrides,
+            extra=extra_manifest,
+        ) as record:
+            return record.save(self)
 
 
 def run(
@@ -99,37 +114,51 @@ def run(
         config = with_overrides(config, seed=seed)
     start = time.perf_counter()
     model = CommunityModel(config)
-    bar = _progress(model, progress)
-    for _ in range(model.total_ticks):
-        model.step()
-        if bar is not None and model.hour == 0:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
-    timeseries = model.daily_table()
-    events = _events_frame(model)
-    summary = summarize(timeseries, events, model.city.n_places)
-    w = model.world
-    counts = {
-        "residents": w.n_residents,
-        "offenders_active_end": len(w.active),
-        "officers": len(w.officers),
-        "places": int(w.city.n_places),
-        "ticks": int(model.total_ticks),
-    }
+    try:
+        bar = _progress(model, progress)
+        for _ in range(model.total_ticks):
+            model.step()
+            if bar is not None and model.hour == 0:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
+        timeseries = model.daily_table()
+        events = _events_frame(model)
+        summary = summarize(timeseries, events, model.city.n_places)
+        neighborhoods = model.neighborhood_table()
+        w = model.world
+        counts = {
+            "residents": w.n_residents,
+            "offenders_active_end": len(w.active),
+            "officers": len(w.officers),
+            "places": int(w.city.n_places),
+            "ticks": int(model.total_ticks),
+        }
+    finally:
+        free_model(model)
     return RunResult(
         config=config,
         seed=config.seed,
         tables={
             "timeseries": timeseries,
             "events": events,
-            "neighborhoods": model.neighborhood_table(),
+            "neighborhoods": neighborhoods,
         },
         summary=summary,
         wall_seconds=time.perf_counter() - start,
         counts=counts,
         overrides=list(overrides or []),
     )
+
+
+def free_model(model: mesa.Model) -> None:
+    """Let a finished model be garbage collected.
+
+    Mesa numbers agents through the class-level ``mesa.agent.Agent._ids``, a dict keyed
+    by model, which keeps every model ever built alive; a long-lived process (a worker,
+    the dashboard server) would grow by one model per run.
+    """
+    mesa.agent.Agent._ids.pop(model, None)
 
 
 def _events_frame(model: CommunityModel) -> pd.DataFrame:
@@ -174,27 +203,3 @@ def _progress(model: CommunityModel, enabled: bool):
 def config_as_dict(config: SimConfig) -> dict[str, Any]:
     """The config as plain nested dicts."""
     return dataclasses.asdict(config)
-
-
-def _run_job(job: tuple[tuple[str, ...], int]) -> RunResult:
-    from commsim.config import load_config
-
-    overrides, seed = job
-    return run(load_config(list(overrides)), seed=seed, overrides=list(overrides))
-
-
-def run_many(jobs: list[tuple[list[str], int]], n_jobs: int | None = None) -> list[RunResult]:
-    """Run (overrides, seed) jobs on local cores, in order; results equal serial runs.
-
-    Examples:
-        >>> results = run_many([(["city=small"], s) for s in range(4)], n_jobs=2)
-    """
-    import os
-    from concurrent.futures import ProcessPoolExecutor
-
-    work = [(tuple(o), int(s)) for o, s in jobs]
-    n_jobs = min(n_jobs or os.cpu_count() or 1, len(work)) or 1
-    if n_jobs == 1:
-        return [_run_job(j) for j in work]
-    with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-        return list(pool.map(_run_job, work))

@@ -32,12 +32,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 import time
 import typing
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -50,7 +48,7 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from commsim import io
+from commsim import engine, store
 from commsim.config import config_dir, load_config
 from commsim.outcomes import expanded_keys
 from commsim.params import NO_VALUE, ConfigError, SimConfig, with_overrides
@@ -377,70 +375,85 @@ def sample_inputs(spec: Spec, method: str, n: int) -> np.ndarray:
     raise ConfigError("--method", method, "must be one of " + ", ".join(METHODS))
 
 
+def jobs_for(spec: Spec, inputs: np.ndarray, runs_dir: Path | None = None) -> list[engine.Job]:
+    """One engine job per sample row and replicate seed (sample-major).
+
+    Every job composes ``spec.base_overrides`` once and sets the sample's values and its
+    seed on top, so hundreds of samples cost one composition.
+
+    Args:
+        spec: The analysis.
+        inputs: The sample matrix (one row per sample).
+        runs_dir: Where the runs are stored (one short hashed folder per run, listed in
+            ``index.csv``); None keeps them in memory only.
+    """
+    seeds = [spec.seed + r for r in range(spec.replicates)]
+    jobs = []
+    for i, row in enumerate(inputs):
+        values = tuple((p.key, p.value(x)) for p, x in zip(spec.parameters, row, strict=True))
+        for s in seeds:
+            job = engine.Job(
+                overrides=tuple(spec.base_overrides),
+                values=(*values, ("seed", s)),
+                label=f"sample {i} seed {s}",
+            )
+            if runs_dir is not None:
+                name = store.short_hash(" ".join(job.all_overrides))
+                job = replace(job, run_dir=Path(runs_dir) / name)
+            jobs.append(job)
+    return jobs
+
+
+class RunsFailedError(Exception):
+    """Some runs of the analysis failed; ``str()`` is one line."""
+
+
 def evaluate(
-    spec: Spec, inputs: np.ndarray, n_jobs: int | None = None, progress: bool = False
+    spec: Spec,
+    inputs: np.ndarray,
+    n_jobs: int | None = None,
+    progress: bool = False,
+    launcher: engine.Launcher | None = None,
+    runs_dir: Path | None = None,
 ) -> np.ndarray:
     """Run the model at every row of ``inputs``; outcomes averaged over the replicate seeds.
 
-    The runs share one process pool (as :func:`commsim.runner.run_many` does for a
-    list of jobs) and each returns only the outcomes, so hundreds of runs stream back
-    to the progress bar; every run is the same ``run(load_config(overrides), seed)``,
-    so results equal serial runs.
+    The runs go through the experiment engine (:mod:`commsim.engine`) on any backend;
+    each is ``run(config, seed)`` with the same config and seed whatever the backend, so
+    results equal serial runs. With ``runs_dir``, runs are kept in the run store and an
+    interrupted analysis resumes where it stopped.
+
+    Args:
+        spec: The analysis.
+        inputs: The sample matrix.
+        n_jobs: Local processes (when no launcher is given).
+        progress: Show a progress bar.
+        launcher: Where the runs go (default: local processes).
+        runs_dir: Keep the runs here (see :func:`jobs_for`).
 
     Returns:
         Array of shape (rows of inputs, outcomes).
+
+    Raises:
+        ConfigError: A sample's config is invalid (nothing has run).
+        RunsFailedError: Some runs failed (one line; the others are kept in ``runs_dir``).
     """
-    seeds = [spec.seed + r for r in range(spec.replicates)]
-    jobs = [
-        (
-            tuple(spec.base_overrides)
-            + tuple(p.override(x) for p, x in zip(spec.parameters, row, strict=True)),
-            s,
-            tuple(spec.outcomes),
+    if launcher is None:
+        workers = n_jobs or engine.cores()
+        launcher = engine.Launcher("local" if workers > 1 else "serial", jobs=workers)
+    jobs = jobs_for(spec, inputs, runs_dir)
+    results = engine.run_jobs(jobs, launcher, progress=progress, desc="sensitivity")
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise RunsFailedError(
+            f"{len(failed)} of {len(results)} runs failed (first: {failed[0].job.label}: "
+            f"{failed[0].error}); run the same command again to redo them"
         )
-        for row in inputs
-        for s in seeds
-    ]
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(jobs), unit="run", desc="sensitivity", file=sys.stderr)
-    workers = max(1, min(n_jobs or os.cpu_count() or 1, len(jobs)))
-    if workers == 1:
-        stream = map(_outcomes_job, jobs)
-        values = _collect(stream, bar)
-    else:
-        import multiprocessing
-
-        context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            values = _collect(pool.map(_outcomes_job, jobs), bar)
-    if bar is not None:
-        bar.close()
-    array = np.asarray(values, dtype=float).reshape(len(inputs), len(seeds), len(spec.outcomes))
+    values = [[float((r.summary or {})[o]) for o in spec.outcomes] for r in results]
+    array = np.asarray(values, dtype=float).reshape(
+        len(inputs), spec.replicates, len(spec.outcomes)
+    )
     return array.mean(axis=1)
-
-
-def _collect(stream: Any, bar: Any) -> list[list[float]]:
-    out = []
-    for row in stream:
-        out.append(row)
-        if bar is not None:
-            bar.update(1)
-    return out
-
-
-def _outcomes_job(job: tuple[tuple[str, ...], int, tuple[str, ...]]) -> list[float]:
-    """One run in a worker process; only the requested summary values come back."""
-    import logging
-
-    from commsim.runner import run
-
-    logging.getLogger("MESA").setLevel(logging.WARNING)
-    overrides, seed, outcomes = job
-    summary = run(load_config(list(overrides)), seed=seed).summary
-    return [float(summary[o]) for o in outcomes]
 
 
 def compute_indices(
@@ -629,11 +642,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int, default=None, help="Sobol base samples, power of 2 (64)")
     p.add_argument("--replicates", type=int, default=None, help="seeds averaged per sample")
     p.add_argument("--seed", type=int, default=None, help="seed of the runs and the sampler")
-    p.add_argument("--jobs", type=int, default=None, help="parallel processes (all cores)")
     p.add_argument(
         "--out", default=None, help="output folder (outputs/sensitivity/<name>_<method>)"
     )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    engine.add_launcher_options(p)
     p.add_argument("overrides", nargs="*", help="config overrides, e.g. city=small days=90")
     return p
 
@@ -655,10 +668,8 @@ def main(argv: list[str]) -> int:
             raise ConfigError(
                 "--trajectories", args.trajectories, "is for --method morris; use --samples"
             )
-        for flag in ("jobs", "replicates"):
-            value = getattr(args, flag)
-            if value is not None and value < 1:
-                raise ConfigError(f"--{flag}", value, "must be at least 1")
+        if args.replicates is not None and args.replicates < 1:
+            raise ConfigError("--replicates", args.replicates, "must be at least 1")
         bad = [o for o in args.overrides if "=" not in o]
         if bad:
             raise ConfigError("override", bad[0], "is not key=value syntax")
@@ -671,19 +682,59 @@ def main(argv: list[str]) -> int:
         spec, _ = check_spec(spec)
         n = args.trajectories or args.samples or DEFAULT_N[args.method]
         inputs = sample_inputs(spec, args.method, n)
+        name = _resolve_spec_path(args.config).stem
+        out = Path(args.out or Path("outputs") / "sensitivity" / f"{name}_{args.method}")
+        launcher = engine.launcher_from(args, out)
+        jobs = engine.prepare(jobs_for(spec, inputs, out / "runs"))  # every sample, up front
     except ConfigError as exc:
         return _fail(str(exc))
-    name = _resolve_spec_path(args.config).stem
-    out = Path(args.out or Path("outputs") / "sensitivity" / f"{name}_{args.method}")
-    n_jobs = args.jobs or os.cpu_count() or 1
-    runs = len(inputs) * spec.replicates
+    try:
+        with store.lock(out, "--out"):
+            store.check_writable(out / "runs", "--out")
+            return _analyse(args, spec, n, inputs, jobs, launcher, out)
+    except store.StoreError as exc:  # busy or unwritable: nothing was run
+        return _fail(str(exc))
+
+
+def _analyse(
+    args: argparse.Namespace,
+    spec: Spec,
+    n: int,
+    inputs: np.ndarray,
+    jobs: list[engine.Job],
+    launcher: engine.Launcher,
+    out: Path,
+) -> int:
     print(
         f"commsim sensitivity: {args.method}, {len(spec.parameters)} parameters, "
-        f"{len(inputs)} samples x {spec.replicates} seed(s) = {runs} runs on {n_jobs} process(es)",
+        f"{len(inputs)} samples x {spec.replicates} seed(s) = {len(jobs)} runs on "
+        f"{launcher.describe()}",
         file=sys.stderr,
     )
+    store.update_index(
+        out / "runs",
+        [
+            {
+                "run_dir": Path(j.run_dir).name,
+                "strategy": j.config.policy.name,
+                "seed": j.seed,
+                "config_hash": engine.expected_hash(j.config),
+                "overrides": j.all_overrides,
+            }
+            for j in jobs
+            if j.run_dir is not None and j.config is not None
+        ],
+    )
     start = time.perf_counter()
-    outputs = evaluate(spec, inputs, n_jobs=n_jobs, progress=not args.no_progress)
+    try:
+        outputs = evaluate(
+            spec, inputs, progress=not args.no_progress, launcher=launcher, runs_dir=out / "runs"
+        )
+    except KeyboardInterrupt as exc:
+        return engine.interrupted(exc, "sensitivity")
+    except (RunsFailedError, engine.BatchStoppedError) as exc:
+        print(f"commsim: error: {exc}", file=sys.stderr)
+        return 1
     table = compute_indices(spec, args.method, inputs, outputs)
     seconds = time.perf_counter() - start
     write_outputs(out, spec, args.method, n, inputs, outputs, table, seconds)
@@ -709,14 +760,14 @@ def write_outputs(
 ) -> None:
     """Write indices (CSV, Parquet), samples, the ranking plot and a manifest."""
     out.mkdir(parents=True, exist_ok=True)
-    io.atomic_write(out / "indices.csv", lambda p: table.to_csv(p, index=False))
-    io.write_parquet(out / "indices.parquet", table)
+    store.atomic_write(out / "indices.csv", lambda p: table.to_csv(p, index=False))
+    store.write_parquet(out / "indices.parquet", table)
     samples = pd.DataFrame(
         {p.key: [p.value(x) for x in inputs[:, i]] for i, p in enumerate(spec.parameters)}
     )
     for j, o in enumerate(spec.outcomes):
         samples[o] = outputs[:, j]
-    io.write_parquet(out / "samples.parquet", samples)
+    store.write_parquet(out / "samples.parquet", samples)
     name = "Morris screening" if method == "morris" else "Sobol indices"
     fixed = ", ".join(spec.base_overrides) or "defaults"
     fig = ranking_figure(
@@ -724,7 +775,7 @@ def write_outputs(
         title=f"{name}: which parameters drive each outcome\n"
         f"({len(inputs) * spec.replicates} runs; {fixed})",
     )
-    io.atomic_write(out / "ranking.png", lambda p: fig.savefig(p, format="png", dpi=120))
+    store.atomic_write(out / "ranking.png", lambda p: fig.savefig(p, format="png", dpi=120))
     manifest = {
         "status": "complete",
         "method": method,
@@ -739,10 +790,10 @@ def write_outputs(
             for p in spec.parameters
         },
         "wall_seconds": round(seconds, 1),
-        "versions": io.package_versions(),
-        "git_commit": io.git_commit(),
+        "code": store.code_version(),
+        "versions": store.package_versions(),
     }
-    io.write_text(out / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
+    store.write_text(out / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
 
 
 def format_ranking(table: pd.DataFrame, top: int | None = None) -> str:
