@@ -247,7 +247,9 @@ def test_layout_gives_the_charts_room():
 def test_page_settings_travel_in_the_environment():
     s = PageSettings(city="small", preset="community_policing", seed=3, present=True)
     assert PageSettings.from_env(s.to_env()) == s
-    assert s.font_px == 18.0
+    assert s.font_px(720) == s.font_px(768) == 18.0
+    assert s.font_px(1080) == 24.0
+    assert PageSettings(present=False).font_px(1080) == 14.0
     assert PageSettings.from_env({"COMMSIM_DASHBOARD_CITY": "atlantis"}).city == "default"
 
 
@@ -491,6 +493,22 @@ def test_guard_serves_cached_files_and_never_a_cache_directory(guard):
                  "/_solara/cdn/@w/app@1.0.0/missing.js"):  # fmt: skip
         assert _status_of(_call(g, "http", path, host)) == 404, path
     assert (cache / "@w" / "app@1.0.0" / "main.js").exists()
+
+
+def test_solara_removes_a_cache_directory_a_request_lands_on(tmp_path, monkeypatch):
+    """The hazard the guard's cache check exists for (on a copy, never the installed cache)."""
+    from solara.server import cdn_helper
+
+    def offline(url):
+        raise ConnectionError(url)
+
+    monkeypatch.setattr(cdn_helper, "fetch_from_cdn", offline)
+    folder = tmp_path / "@w" / "app@1.0.0"
+    folder.mkdir(parents=True)
+    (folder / "main.js").write_text("//")
+    with pytest.raises(ConnectionError):
+        cdn_helper.get_path(tmp_path, "@w/app@1.0.0")
+    assert not folder.exists()
 
 
 def test_host_and_cache_path_helpers():

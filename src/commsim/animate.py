@@ -129,7 +129,7 @@ def render_frames(config: SimConfig, spec: AnimationSpec) -> list[Image.Image]:
         charts = ChartsPainter(
             model.groups, width_px=spec.charts_width_px, height_px=painter.height_px,
             font_px=spec.font_px, panels=("trust", "reporting", "crime"),
-            counterfactual_label="without the shocks",
+            counterfactual_label="no shocks",
         )  # fmt: skip
     chart_img: np.ndarray | None = None
     chart_day = -1

@@ -462,7 +462,9 @@ class MapPainter:
         if self.colour_by == "crime":
             self.colorbar.locator = MaxNLocator(integer=True)  # counts of crimes
         elif self.colour_by == "trust_change":
-            self.colorbar.locator = FixedLocator([-0.1, -0.05, 0.0, 0.05, 0.1])
+            wide = bar_w >= 20 * f  # room for five labels such as "+0.05"
+            ticks = [-0.1, -0.05, 0.0, 0.05, 0.1] if wide else [-0.1, 0.0, 0.1]
+            self.colorbar.locator = FixedLocator(ticks)
             self.colorbar.formatter = FuncFormatter(lambda x, _: f"{x:+.2f}" if x else "0")
         else:
             self.colorbar.locator = MaxNLocator(nbins=4)

@@ -153,7 +153,7 @@ class ChartsPainter:
         height_px: int = 720,
         font_px: float = 14.0,
         panels: Sequence[str] = PANELS,
-        counterfactual_label: str = "without the change",
+        counterfactual_label: str = "no change",
     ) -> None:
         unknown = set(panels) - set(PANELS)
         if unknown or not panels:
@@ -224,7 +224,7 @@ class ChartsPainter:
         self.legend = None
         self._legend(counterfactual_label, False)
         self.waiting = self.figure.text(
-            0.5, 0.5, "The charts start when the first day ends.", ha="center", va="center",
+            0.5, 0.7, "The charts start when the first day ends.", ha="center", va="center",
             fontsize=f, color="#555555",
             bbox={"facecolor": "white", "edgecolor": "#bdbdbd", "boxstyle": "round"},
         )  # fmt: skip
@@ -247,7 +247,7 @@ class ChartsPainter:
             self.legend.remove()
             self.legend = None
         if handles:
-            kw = {"frameon": False, "handlelength": 1.8, "columnspacing": 1.0, "handletextpad": 0.4}
+            kw = {"frameon": False, "handlelength": 1.6, "columnspacing": 0.8, "handletextpad": 0.3}
             ordered, ncol = legend_columns(handles, self.width_px - f, f, **kw)
             self.legend = self.figure.legend(
                 handles=ordered, loc="outside upper center", ncol=ncol, fontsize=f, **kw

@@ -117,11 +117,12 @@ class _Painters:
                 self.charts_key = key
                 self.charts_font = float("nan")
             change = run.change
+            # Short, so the legend keeps two entries a row on a narrow screen.
             label = {
-                "misconduct": "without the incident",
-                "community_event": "without the event",
+                "misconduct": "no incident",
+                "community_event": "no event",
                 "strategy": "previous strategy",
-            }.get(change.kind if change else "", "without the change")
+            }.get(change.kind if change else "", "no change")
             self.charts.update(
                 run.daily(),
                 run.daily(twin=True) if run.twin is not None else None,
@@ -303,7 +304,7 @@ def Controls(  # noqa: N802
 
 @solara.component
 def Header(run: WorkshopRun, status: dict[str, Any]) -> None:  # noqa: N802
-    """Clock and headline numbers, the strategy in one line, the caption."""
+    """Clock and headline numbers, the strategy in one line."""
     rate = status["reporting_rate"]
     rate_text = "–" if rate is None else f"{100 * rate:.0f}%"
     with solara.Div(classes=["commsim-topline"]):
@@ -315,8 +316,6 @@ def Header(run: WorkshopRun, status: dict[str, Any]) -> None:  # noqa: N802
         )
     summary = lever_summary(run.lever_values, run.config.policy)
     solara.Text(f"{preset_label(run.preset)}: {summary}", classes=["commsim-strategy"])
-    with solara.Div(classes=["commsim-caption"]):
-        solara.Text(status["caption"], classes=["commsim-caption-text"])
     if run.notice:
         solara.Warning(run.notice, dense=True, classes=["commsim-notice"])
 
@@ -325,7 +324,6 @@ def Header(run: WorkshopRun, status: dict[str, Any]) -> None:  # noqa: N802
 def Page() -> None:  # noqa: N802
     """The dashboard page."""
     settings = solara.use_memo(PageSettings.from_env, [])
-    font = settings.font_px
 
     def first_run() -> WorkshopRun:
         return WorkshopRun(preset=settings.preset, city=settings.city, seed=settings.seed)
@@ -386,6 +384,7 @@ def Page() -> None:  # noqa: N802
     solara.use_effect(shown.set, [frame.value])
 
     current = run.value
+    font = settings.font_px(box.value.get("viewport_height"))
     sizes = split_box(box.value["width"], box.value["height"], font)
     map_png = painters.map_png(current, colour_by.value, sizes.map_width, sizes.map_height, font)
     charts_key = (id(current), current.days_evaluated, len(current.shocks), sizes, id(current.twin))
@@ -398,6 +397,7 @@ def Page() -> None:  # noqa: N802
     status = current.status()
     status.update(
         present=settings.present,
+        font_px=font,
         playing=playing.value,
         colour_by=colour_by.value,
         fonts=painters.fonts(),
@@ -414,14 +414,23 @@ def Page() -> None:  # noqa: N802
             current, playing, speed, hours, colour_by, group, step_once, shock, new_run,
         ).key(f"controls-{id(current)}")  # fmt: skip
         with solara.Div(classes=["commsim-main"]):
-            Header(current, status)
+            with solara.Div(classes=["commsim-header"]):
+                Header(current, status)
             with solara.Div(classes=["commsim-panels"]):
-                with solara.Div(classes=["commsim-image", "commsim-map"]):
-                    rw.Image(
-                        value=map_png, format="png",
-                        layout={"width": f"{painters.map.width_px}px",
-                                "height": f"{painters.map.height_px}px"},
-                    )  # fmt: skip
+                with solara.Div(
+                    classes=["commsim-mapcol"], style={"width": f"{sizes.map_width}px"}
+                ):
+                    with solara.Div(classes=["commsim-image", "commsim-map"]):
+                        rw.Image(
+                            value=map_png, format="png",
+                            layout={"width": f"{painters.map.width_px}px",
+                                    "height": f"{painters.map.height_px}px"},
+                        )  # fmt: skip
+                    with solara.Div(
+                        classes=["commsim-caption"],
+                        style={"height": f"{sizes.caption_height}px"},
+                    ):
+                        solara.Text(status["caption"], classes=["commsim-caption-text"])
                 with solara.Div(classes=["commsim-image", "commsim-charts"]):
                     rw.Image(
                         value=charts_png, format="png",

@@ -20,6 +20,7 @@ Examples:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable, Collection, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,7 @@ class Guard:
         self.app = app
         self.hosts = {h.strip("[]").lower() for h in hosts}
         self.port = int(port)
-        self.cdn_dir = Path(cdn_dir).resolve() if cdn_dir is not None else None
+        self.cdn_dir = Path(os.path.abspath(cdn_dir)) if cdn_dir is not None else None
 
     # -- checks ---------------------------------------------------------------
     def host_ok(self, value: str | None) -> bool:
@@ -95,7 +96,8 @@ class Guard:
         """A cache request names a file that is in the cache (never a directory)."""
         if self.cdn_dir is None:
             return False
-        target = (self.cdn_dir / cdn_store_path(path[len(CDN_PREFIX) :])).resolve()
+        # Lexically, as Solara does: the URL may not climb out with "..".
+        target = Path(os.path.normpath(self.cdn_dir / cdn_store_path(path[len(CDN_PREFIX) :])))
         return target.is_relative_to(self.cdn_dir) and target.is_file()
 
     # -- ASGI -----------------------------------------------------------------

@@ -37,10 +37,16 @@ class PageSettings:
     seed: int = 1
     present: bool = False
 
-    @property
-    def font_px(self) -> float:
-        """Size of the smallest text on the page, in pixels."""
-        return 18.0 if self.present else 14.0
+    def font_px(self, screen_height: float | None = None) -> float:
+        """Size of the smallest text on the page, in pixels.
+
+        In presentation mode 18 px on screens up to 810 pixels high, and more on
+        taller ones (1/45 of the height: 24 px on a 1080-pixel projector), so the
+        back of the room reads a large screen as well as a small one.
+        """
+        if not self.present:
+            return 14.0
+        return float(max(18, round((screen_height or 0) / 45)))
 
     def to_env(self) -> dict[str, str]:
         """The settings as environment variables for the server process."""
