@@ -39,9 +39,32 @@ def test_presets_start_with_baseline_and_cities_with_the_default():
     assert "graphml" not in cities
 
 
+def test_sliders_come_from_the_parameter_metadata():
+    from commsim.params import SimConfig
+    from commsim.paramspec import describe
+
+    flagged = {i.key.split(".", 1)[1]: i for i in describe(SimConfig) if i.lever}
+    assert {lever.name for lever in LEVERS} == set(flagged)
+    assert [lever.name for lever in LEVERS][:6] == list(levers.FIRST)
+    for lever in LEVERS:
+        info = flagged[lever.name]
+        assert lever.label == info.label
+        if lever.kind == "select":
+            assert lever.choices == tuple(info.choices)
+            continue
+        assert lever.lo * lever.scale == pytest.approx(info.lo)
+        assert lever.hi * lever.scale <= info.hi
+        assert lever.step * lever.scale == pytest.approx(info.step)
+        assert (lever.hi - lever.lo) / lever.step <= 200  # a slider, not a text field
+        for preset in levers.list_presets():  # every preset's value is on its slider
+            value = getattr(levers.load_preset(preset, "small").policy, lever.name)
+            assert (value or 0) <= lever.hi * lever.scale, (preset, lever.name)
+
+
 def test_lever_values_are_written_in_words():
     assert lever_by_name("watch_coverage").shown(0.3) == "30%"
-    assert lever_by_name("meetings_per_month").shown(2.0) == "2 per month"
+    assert lever_by_name("meetings_per_month").shown(2.0) == "2"
+    assert lever_by_name("campaign_weeks").to_config(8.0) == 8
     assert lever_by_name("funding").shown(None) == "today's force"
     assert lever_by_name("funding").shown(2.5e6) == "$2.5M a year"
     assert lever_by_name("patrol_strategy").shown("hotspot") == "hot spots"
@@ -59,8 +82,8 @@ def test_lever_changes_name_what_moved():
     before = levers.preset_levers("baseline", "small")
     after = {**before, "watch_coverage": 0.3, "patrol_strategy": "hotspot"}
     assert levers.lever_changes(before, after) == [
-        "neighbourhood watch 0% → 30%",
-        "police patrol random beats → hot spots",
+        "neighbourhood watch coverage 0% → 30%",
+        "patrol strategy random beats → hot spots",
     ]
     assert levers.lever_changes(before, dict(before)) == []
 
@@ -183,7 +206,7 @@ def test_strategy_change_runs_the_previous_strategy_as_twin():
     old.step(50)
     new = WorkshopRun(city="small", seed=6, levers={"watch_coverage": 0.5}, previous=old)
     assert new.change is not None and new.change.kind == "strategy"
-    assert new.change.words == "Strategy changed: neighbourhood watch 0% → 50%"
+    assert new.change.words == "Strategy changed: neighbourhood watch coverage 0% → 50%"
     assert new.twin is not None
     assert new.twin.config.policy.watch_coverage == 0.0
     assert new.twin.steps == new.model.steps  # both on day 1

@@ -312,7 +312,7 @@ def test_a_new_strategy_is_drawn_against_the_previous_one(session, tmp_path):
     assert "watch 30%" in page.locator(".commsim-strategy").first.inner_text()
     session.click("Step")
     status = session.wait_until(lambda s: s["steps"] > 0, "a step")
-    assert status["caption"].startswith("Strategy changed: neighbourhood watch 0% → 30%")
+    assert status["caption"].startswith("Strategy changed: neighbourhood watch coverage 0% → 30%")
     session.assert_clean()
 
 

@@ -32,7 +32,7 @@ def _after_incident(seed: int) -> tuple[float, float]:
 @pytest.mark.xfail(
     strict=True,
     reason="model: trust barely moves reporting yet (issue 9 items 3 and 6); measured "
-    "7 of 10 seeds lower on the default city (one tie), mean -0.11 on ~15-20 crimes each. "
+    "5 of 10 seeds lower on the default city (3 ties), mean -0.06 on ~15-20 crimes each. "
     "Passes once the model rewrite lands; strict, so it then fails until this mark goes.",
 )
 def test_minority_reporting_falls_after_an_incident_in_nine_of_ten_seeds():

@@ -3,6 +3,9 @@
 Nothing here imports Solara: the page (:mod:`commsim.dashboard.app`) lays these
 out, and the tests read them directly.
 
+The sliders are built from the parameter metadata (:mod:`commsim.paramspec`):
+every policy field marked as a lever, with its label, range, step and unit.
+
 Examples:
     >>> [lever.name for lever in LEVERS][:2]
     ['watch_coverage', 'meetings_per_month']
@@ -13,12 +16,14 @@ Examples:
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import commsim
 from commsim import SimConfig
 from commsim.config import options as config_options
+from commsim.paramspec import ParamInfo, describe
 
 # The default city has enough crime (a few a day) for reporting to be a signal a
 # room can read; the small city is kept for quick demos (``--city small``).
@@ -42,7 +47,8 @@ class Lever:
         lo: lowest slider value (as shown).
         hi: highest slider value (as shown).
         step: slider step (as shown).
-        unit: how a value is written: "percent", "per month", "$M" or "" (a choice).
+        unit: how a value is written: "percent", "$M" (millions of dollars a year)
+            or "" (the number; the label names the unit).
         choices: the options of a "select" lever.
         scale: config value = shown value x scale.
     """
@@ -72,7 +78,7 @@ class Lever:
         value = float(shown) * self.scale
         if self.name == "funding" and value <= 0:
             return None  # 0 on the slider: no fixed budget, today's police force
-        return value
+        return round(value) if self.kind == "int" else value
 
     def shown(self, config_value: Any) -> str:
         """A config value in words, as written next to the slider (``30%``, ``$2.5M a year``)."""
@@ -88,26 +94,44 @@ class Lever:
         return f"{value:g}"
 
 
-def lever_specs() -> tuple[Lever, ...]:
-    """The dashboard's levers: label, range, step and unit of each slider.
+# The levers a workshop starts with come first; the others follow in the metadata's order.
+FIRST = ("watch_coverage", "meetings_per_month", "app_adoption", "training_share",
+         "patrol_strategy", "funding")  # fmt: skip
+# Where a lever's allowed range is far wider than a slider can show (the metadata's
+# lo/hi are validation bounds), the slider stops here; every preset stays inside.
+SLIDER_HI = {
+    "funding": 10e6,  # USD per year
+    "campaign_weeks": 52,
+    "youth_outreach_places": 200,
+    "volunteer_patrollers": 200,
+    "meetings_per_month": 8,
+}
 
-    This is the one table of slider ranges. It is to be built from the
-    parameter metadata (``commsim.paramspec.describe``, fields whose ``lever``
-    flag is set) once that metadata exists; until then it is written out here.
+
+def lever_specs() -> tuple[Lever, ...]:
+    """The dashboard's levers, from the parameter metadata (fields whose ``lever`` flag is set).
+
+    Label, range, step, unit and choices come from :func:`commsim.paramspec.describe`;
+    the dashboard only decides how a value is written (shares as percent, dollars in
+    millions) and where a slider stops (:data:`SLIDER_HI`).
     """
-    return (
-        Lever("watch_coverage", "Neighbourhood watch", "float", 0, 1, 0.05, "percent"),
-        Lever("meetings_per_month", "Community meetings", "int", 0, 8, 1, "per month"),
-        Lever("app_adoption", "Reporting app", "float", 0, 1, 0.05, "percent"),
-        Lever("training_share", "Officers trained", "float", 0, 1, 0.05, "percent"),
-        Lever(
-            "patrol_strategy",
-            "Police patrol",
-            "select",
-            choices=tuple(PATROL_WORDS),
-        ),
-        Lever("funding", "Budget", "float", 0, 10, 0.25, "$M", scale=1e6),
-    )
+    infos = [i for i in describe(SimConfig) if i.lever and i.key.startswith("policy.")]
+    names = [i.key.split(".", 1)[1] for i in infos]
+    order = sorted(range(len(infos)), key=lambda k: (FIRST.index(names[k]) if names[k] in FIRST
+                                                     else len(FIRST), k))  # fmt: skip
+    return tuple(_lever(infos[k], names[k]) for k in order)
+
+
+def _lever(info: ParamInfo, name: str) -> Lever:
+    if info.choices:
+        return Lever(name, info.label, "select", choices=tuple(info.choices))
+    lo = float(info.lo or 0.0)
+    hi = float(min(info.hi if info.hi is not None else 1.0, SLIDER_HI.get(name, math.inf)))
+    step = float(info.step or (1 if info.type is int else 0.05))
+    if info.unit.startswith("USD"):  # written and moved in millions
+        return Lever(name, info.label, "float", lo / 1e6, hi / 1e6, step / 1e6, "$M", scale=1e6)
+    unit = "percent" if info.unit.startswith("share") else ""
+    return Lever(name, info.label, "int" if info.type is int else "float", lo, hi, step, unit)
 
 
 LEVERS: tuple[Lever, ...] = lever_specs()

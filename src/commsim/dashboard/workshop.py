@@ -97,7 +97,7 @@ def _config(preset: str, city: str, seed: int, levers: dict[str, Any]) -> SimCon
 
 def daily_frame(model: CommunityModel) -> pd.DataFrame:
     """The model's daily table as the charts read it (:func:`commsim.livecharts.chart_table`)."""
-    daily = model.datacollector.get_model_vars_dataframe()
+    daily = model.daily_table()
     events = model.datacollector.get_table_dataframe("events") if len(daily) else pd.DataFrame()
     return chart_table(daily, events, model.groups)
 
@@ -167,7 +167,7 @@ class WorkshopRun:
         chosen = {k: v for k, v in (levers or {}).items() if v is not None}
         self.lever_values = {**preset_levers(preset, city), **chosen}
         self.notice = ""
-        config = self._affordable(_config(preset, city, self.seed, chosen), chosen)
+        config = self._affordable(preset, city, chosen)
         self.config = config
         self.model = CommunityModel(config)
         self.twin: CommunityModel | None = None
@@ -195,23 +195,21 @@ class WorkshopRun:
                 )
             self.change = Change("strategy", 1, 0, 0.5, None, words, self.start_place_trust.copy())
 
-    def _affordable(self, config: SimConfig, chosen: dict[str, Any]) -> SimConfig:
-        """The config, or with today's police force when the budget cannot pay the programmes."""
-        if config.policy.funding is None:
-            return config
+    def _affordable(self, preset: str, city: str, chosen: dict[str, Any]) -> SimConfig:
+        """The run's config, with today's police force if the budget cannot pay the programmes."""
         try:
-            CommunityModel(config)  # the model refuses a budget below the programmes' cost
+            return _config(preset, city, self.seed, chosen)
         except ConfigError as exc:
             if exc.key != "policy.funding":
                 raise
-            cost = re.search(r"\$[\d,]+/yr", exc.allowed)
-            self.notice = (
-                f"The budget does not cover these programmes ({cost.group(0) if cost else ''}"
-                "): running with today's police force. Raise the budget or set it to 0."
-            )
-            self.lever_values["funding"] = 0.0
-            return with_overrides(config, **{"policy.funding": None})
-        return config
+            allowed = exc.allowed
+        cost = re.search(r"\$[\d,]+/yr", allowed)
+        self.notice = (
+            f"The budget does not cover these programmes ({cost.group(0) if cost else ''}"
+            "): running with today's police force. Raise the budget or set it to 0."
+        )
+        self.lever_values["funding"] = 0.0
+        return _config(preset, city, self.seed, {**chosen, "funding": 0.0})
 
     def _differs_from(self, other: WorkshopRun) -> bool:
         same_levers = all(
