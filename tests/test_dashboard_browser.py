@@ -157,11 +157,32 @@ class Session:
         self.page.set_default_timeout(TIMEOUT_MS)
         self.page.goto(url)
         self.page.locator(".commsim-clock").first.wait_for()
-        # The page measures its panel box and draws the map and charts for it.
-        self.wait_until(
-            lambda s: s["box"].get("viewport_width") == size[0] and s["fonts"].get("charts"),
-            "the page to fit the window",
-        )
+        self.settle()
+
+    def settle(self, timeout: float = 60.0) -> dict:
+        """Wait until the map and charts are drawn for the panel box as it is now.
+
+        The page measures its panel box and draws for it; a change of text size
+        changes the box, which is measured again.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = self.status()
+            box = self.page.evaluate(
+                "() => { const b = document.querySelector('.commsim-panels');"
+                " return b ? [b.clientWidth, b.clientHeight] : null; }"
+            )
+            drawn = status["box"]
+            if (
+                box == [drawn.get("width"), drawn.get("height")]
+                and drawn.get("viewport_width") == self.size[0]
+                and status["fonts"].get("charts")
+                and self.page.evaluate(IMAGE_JS, ".commsim-charts")["height"]
+                == pytest.approx(status["images"]["charts"][1], abs=1)
+            ):
+                return status
+            time.sleep(0.2)
+        raise AssertionError(f"the page did not settle: {self.status()['box']}")
 
     def _on_request(self, request) -> None:
         if request.url.startswith(("data:", "blob:")):
@@ -199,12 +220,12 @@ class Session:
         assert box is not None, f"no image in {selector}"
         return box
 
-    def screenshot(self, tmp_path: Path, name: str) -> Path:
+    def screenshot(self, tmp_path: Path, name: str, docs: bool = True) -> Path:
         time.sleep(0.8)  # let the last frame arrive
         path = tmp_path / name
         self.page.screenshot(path=str(path))
         assert path.stat().st_size > 20_000  # a rendered page, not a blank one
-        if os.environ.get("COMMSIM_UPDATE_SCREENSHOTS"):  # refresh docs/workshop.md's images
+        if docs and os.environ.get("COMMSIM_UPDATE_SCREENSHOTS"):  # docs/workshop.md's images
             DOCS_IMG.mkdir(parents=True, exist_ok=True)
             (DOCS_IMG / name).write_bytes(path.read_bytes())
         return path
@@ -261,7 +282,8 @@ def test_presentation_mode_fits_the_screen_with_large_text(browser, server, tmp_
         assert {"normal", "3 hours", "0%", "today's force"} <= set(values)
         body = page.inner_text("body")
         assert not any(internal in body for internal in MESA_INTERNALS)
-        s.screenshot(tmp_path, f"dashboard-present-{width}x{height}.png")
+        shot = f"dashboard-present-{width}x{height}.png"
+        s.screenshot(tmp_path, shot, docs=(width, height) == (1024, 768))
         s.assert_clean()
     finally:
         s.close()

@@ -224,7 +224,8 @@ class ChartsPainter:
         self.legend = None
         self._legend(counterfactual_label, False)
         self.waiting = self.figure.text(
-            0.5, 0.7, "The charts start when the first day ends.", ha="center", va="center",
+            0.5, 0.7, wrap("The charts start when the first day ends.", self.width_px - 3 * f, f),
+            ha="center", va="center", multialignment="center",
             fontsize=f, color="#555555",
             bbox={"facecolor": "white", "edgecolor": "#bdbdbd", "boxstyle": "round"},
         )  # fmt: skip

@@ -70,7 +70,8 @@ html, body {{ overflow: hidden; }}
     font-size: {f}px; line-height: 1.3; box-sizing: border-box;
 }}
 .commsim-controls {{
-    flex: 0 0 clamp(240px, 21vw, 330px); height: 100vh; overflow-y: auto; overflow-x: hidden;
+    flex: 0 0 clamp(240px, 21vw, {round(16 * f)}px); height: 100vh;
+    overflow-y: auto; overflow-x: hidden;
     padding: 8px 12px; box-sizing: border-box; border-right: 1px solid #ddd; background: #fafafa;
 }}
 .commsim-main {{
