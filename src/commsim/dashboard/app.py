@@ -71,6 +71,7 @@ class _Painters:
         self.charts_key: tuple | None = None
         self.charts: ChartsPainter | None = None
         self.layouts: dict[int, CityLayout] = {}
+        self.map_font = self.charts_font = float("nan")
 
     def _layout(self, run: WorkshopRun) -> CityLayout:
         city = run.model.city
@@ -105,7 +106,7 @@ class _Painters:
         self, run: WorkshopRun, width: int, height: int, font: float, present: bool
     ) -> bytes:
         with self.lock:
-            key = (id(run.model), run.model.groups[0], width, height, font, present)
+            key = (id(run.model), width, height, font, present)
             if self.charts_key != key or self.charts is None:
                 panels = ("trust", "reporting", "crime")
                 if not present:
@@ -284,7 +285,7 @@ def Controls(  # noqa: N802
                 lambda v, name=lever.name: set_draft({**draft, name: v}),
             )
         ValueSlider(
-            "Random seed", seed, str(seed), 1, 50, 1, lambda v: set_seed(int(v)),
+            "Random seed", seed, str(seed), 0, max(50, run.seed), 1, lambda v: set_seed(int(v)),
             css_class="commsim-seed",
         )  # fmt: skip
         changed = draft != run.lever_values or seed != run.seed
