@@ -162,8 +162,8 @@ def test_a_request_for_a_cache_directory_leaves_it_in_place(server):
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc to find the child")
 def test_the_server_exits_when_the_dashboard_is_killed(tmp_path):
     s = Server(tmp_path, "--city", "small")
+    children = _children(s.proc.pid)
     try:
-        children = _children(s.proc.pid)
         assert len(children) == 1
         child = children[0]
         assert _alive(child)
@@ -176,8 +176,9 @@ def test_the_server_exits_when_the_dashboard_is_killed(tmp_path):
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", s.port)) != 0  # nothing listens any more
     finally:
-        for pid in _children(s.proc.pid):
-            os.kill(pid, signal.SIGKILL)
+        for pid in children:  # if the test failed, do not leave the server behind
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
         s.stop()
 
 
