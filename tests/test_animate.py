@@ -1,4 +1,4 @@
-"""`commsim animate`: a GIF of the city map over time."""
+"""`commsim animate`: a GIF or MP4 of the city map over time; the map painter."""
 
 from __future__ import annotations
 
@@ -33,6 +33,33 @@ def test_writes_a_gif_with_several_frames(tmp_path, capsys):
     assert not list(out.parent.glob(".*.tmp"))
 
 
+def test_writes_an_mp4_with_one_frame_per_picture(tmp_path, capsys):
+    import imageio_ffmpeg
+
+    out = tmp_path / "shock.mp4"
+    args = ["city=small", "--out", str(out), "--days", "2", "--every", "6", "--fps", "5"]
+    assert animate.main([*args, "--shock", "0:misconduct:minority"]) == 0
+    reader = imageio_ffmpeg.read_frames(str(out))
+    meta = next(reader)
+    frames = [np.frombuffer(f, dtype=np.uint8) for f in reader]
+    assert len(frames) == 9  # hours 0, 6, ..., 48
+    assert meta["fps"] == pytest.approx(5.0)
+    width, height = meta["size"]
+    assert width % 2 == 0 and height % 2 == 0 and width > height > 300
+    assert not np.array_equal(frames[0], frames[-1])
+    assert "(9 frames, 2 days" in capsys.readouterr().out
+    assert not list(tmp_path.glob(".*"))
+
+
+def test_format_option_overrides_an_unknown_extension(tmp_path):
+    import imageio_ffmpeg
+
+    out = tmp_path / "clip.video"
+    args = ["city=small", "--out", str(out), "--format", "mp4", "--days", "1", "--every", "12"]
+    assert animate.main([*args, "--map-only"]) == 0
+    assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 3
+
+
 def test_map_only_trust_colouring_with_a_scheduled_shock(tmp_path):
     out = tmp_path / "shock.gif"
     args = ["city=small", "--out", str(out), "--days", "2", "--every", "24"]
@@ -46,7 +73,8 @@ def test_map_only_trust_colouring_with_a_scheduled_shock(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--out", "x.png"], "--out=x.png: must be a .gif file"),
+        (["--out", "x.png"], "--out=x.png: must end in .gif or .mp4"),
+        (["--out", "x.gif", "--format", "mp4"], "--format=mp4: --out="),
         (["city=atlantis", "--out", "x.gif"], "city='atlantis'"),
         (["--out", "x.gif", "--shock", "3:riot"], "riot"),
         (["--out", "x.gif", "--shock", "soon"], "--shock='soon': must be DAY:KIND[:GROUP]"),
@@ -55,13 +83,13 @@ def test_map_only_trust_colouring_with_a_scheduled_shock(tmp_path):
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, message):
-    args = [a if not a.endswith((".gif", ".png")) else str(tmp_path / a) for a in args]
+    args = [a if not a.endswith((".gif", ".png", ".mp4")) else str(tmp_path / a) for a in args]
     assert animate.main(args) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("commsim: error: ")
     assert message.split("=")[0] in err
     assert "\n" not in err
-    assert not list(tmp_path.glob("*.gif"))
+    assert not list(tmp_path.glob("*.gif")) and not list(tmp_path.glob("*.mp4"))
 
 
 def test_map_painter_redraws_agents_and_clock():
@@ -73,7 +101,7 @@ def test_map_painter_redraws_agents_and_clock():
         r, c = data["rc"]
         data.update(pos=(120.0 * c, 120.0 * r), neighborhood=int(c >= 2), households=2)
     layout = CityLayout.from_graph(graph)
-    painter = MapPainter(layout, "crime", dpi=50, title="Test")
+    painter = MapPainter(layout, "crime", width_px=320, height_px=400, font_px=12, title="Test")
 
     def frame(officers, hour):
         return MapFrame(

@@ -1,36 +1,51 @@
-"""``commsim animate``: a GIF of a run's city map over time, for slides.
+"""``commsim animate``: a GIF or MP4 of a run's city map over time, for slides.
 
 The model runs its warm-up, then a frame is taken every few simulated hours:
-the city map (places coloured by recent crime or by residents' trust; officers,
-offenders and volunteer patrols drawn; strategy and clock in the title) beside
-the dashboard's charts of crime, trust, reporting and response time.
+the city map (places coloured by recent crime, by residents' trust, or by the
+change in trust since day 1; officers, offenders and volunteer patrols drawn;
+strategy and clock in the title) beside the dashboard's charts of trust,
+reporting by group and crime. With scheduled shocks (``--shock``), the same
+run without them is computed alongside and drawn dashed on the charts.
+
+GIFs are written with Pillow; MP4s (H.264) with the ffmpeg that ships inside
+the ``imageio-ffmpeg`` package, so nothing else needs installing.
 
 Examples:
     commsim animate city=small policy=baseline --out baseline.gif --days 30
-    commsim animate city=small --shock 10:misconduct:minority --colour-by trust --out shock.gif
+    commsim animate --shock 10:misconduct:minority --colour-by trust_change --out shock.mp4
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from PIL import Image
 
 import commsim
-from commsim.citymap import COLOUR_BY, CityLayout, MapPainter, frame_from_model
-from commsim.livecharts import ChartsPainter
+from commsim.citymap import (
+    COLOUR_BY,
+    SCALES,
+    CityLayout,
+    MapPainter,
+    frame_from_model,
+    trust_scale,
+)
+from commsim.livecharts import ChartsPainter, chart_table
 from commsim.params import ConfigError, ShockConfig, SimConfig, with_overrides
 
 DEFAULT_DAYS = 30
 DEFAULT_EVERY_HOURS = 6
 SHOCK_HOUR = 12  # scheduled shocks land at noon (commsim.levers.shocks)
-MAX_FRAMES = 2000  # a longer GIF is not a slide any more
+MAX_FRAMES = 2000  # a longer animation is not a slide any more
+FORMATS = ("gif", "mp4")
 
 
 @dataclass(frozen=True)
@@ -40,10 +55,12 @@ class AnimationSpec:
     Attributes:
         days: evaluated days to show.
         every_hours: simulated hours between frames.
-        colour_by: "crime" or "trust".
-        fps: frames per second of the GIF.
+        colour_by: "crime", "trust" or "trust_change".
+        fps: frames per second.
         charts: draw the charts beside the map.
-        dpi: resolution (pixels per inch of the 6.4-inch-wide map).
+        map_width_px: width of the map in pixels (the charts are as tall as the map).
+        charts_width_px: width of the charts in pixels.
+        font_px: size of the smallest text, in pixels.
     """
 
     days: int = DEFAULT_DAYS
@@ -51,7 +68,9 @@ class AnimationSpec:
     colour_by: str = "crime"
     fps: float = 8.0
     charts: bool = True
-    dpi: int = 80
+    map_width_px: int = 640
+    charts_width_px: int = 600
+    font_px: float = 16.0
 
 
 def _title(config: SimConfig) -> str:
@@ -64,6 +83,19 @@ def _shock_marks(config: SimConfig) -> list[tuple[float, str]]:
     return [(s.day + 0.5 + SHOCK_HOUR / 24.0, s.kind) for s in config.policy.shocks]
 
 
+def _daily(model: commsim.CommunityModel) -> pd.DataFrame:
+    daily = model.daily_table()
+    events = model.datacollector.get_table_dataframe("events") if len(daily) else pd.DataFrame()
+    return chart_table(daily, events, model.groups)
+
+
+def _warm(config: SimConfig) -> commsim.CommunityModel:
+    model = commsim.CommunityModel(config)
+    while model.in_warmup:
+        model.step()
+    return model
+
+
 def render_frames(config: SimConfig, spec: AnimationSpec) -> list[Image.Image]:
     """Run ``config`` and return the frames of its animation.
 
@@ -74,16 +106,31 @@ def render_frames(config: SimConfig, spec: AnimationSpec) -> list[Image.Image]:
     Returns:
         RGB frames, the first at the start of the evaluation window.
     """
-    model = commsim.CommunityModel(config)
-    while model.in_warmup:
-        model.step()
+    model = _warm(config)
+    shocks = _shock_marks(config)
+    # The same run without its scheduled shocks: the charts' dashed lines.
+    twin = (
+        _warm(with_overrides(config, **{"policy.shocks": []})) if shocks and spec.charts else None
+    )
     layout = CityLayout.from_graph(model.city.graph)
-    painter = MapPainter(layout, spec.colour_by, width=6.4, dpi=spec.dpi, title=_title(config))
+    start_trust = np.asarray(model.place_trust(), dtype=float).copy()
+    scale = SCALES[spec.colour_by]
+    if spec.colour_by == "trust":
+        scale = trust_scale(start_trust)
+    elif spec.colour_by == "trust_change":
+        scale = replace(scale, label="Change in residents' trust since day 1 (orange: fell)")
+    painter = MapPainter(
+        layout, spec.colour_by, width_px=spec.map_width_px,
+        height_px=int(1.3 * spec.map_width_px), font_px=spec.font_px, title=_title(config),
+        scale=scale,
+    )  # fmt: skip
     charts = None
     if spec.charts:
-        height = painter.figure.get_figheight()
-        charts = ChartsPainter(model.groups, figsize=(7.0, height), dpi=spec.dpi)
-    shocks = _shock_marks(config)
+        charts = ChartsPainter(
+            model.groups, width_px=spec.charts_width_px, height_px=painter.height_px,
+            font_px=spec.font_px, panels=("trust", "reporting", "crime"),
+            counterfactual_label="no shocks",
+        )  # fmt: skip
     chart_img: np.ndarray | None = None
     chart_day = -1
     frames = []
@@ -92,14 +139,22 @@ def render_frames(config: SimConfig, spec: AnimationSpec) -> list[Image.Image]:
     for tick in range(0, total + 1, spec.every_hours):
         while model.steps - start < tick:
             model.step()
-        painter.update(frame_from_model(model, spec.colour_by))
+            if twin is not None:
+                twin.step()
+        frame = frame_from_model(model, spec.colour_by, reference=start_trust)
+        painter.update(frame)
         image = painter.to_rgb()
         if charts is not None:
             if model.day != chart_day:
-                daily = model.datacollector.get_model_vars_dataframe()
                 now = model.day + 0.5 + model.hour / 24.0
                 shown = [(x, k) for x, k in shocks if x <= now]
-                charts.update(daily, shown)
+                first = min((x for x, _ in shown), default=None)
+                charts.update(
+                    _daily(model),
+                    _daily(twin) if twin is not None and shown else None,
+                    since_day=first,
+                    shocks=shown,
+                )
                 chart_img = charts.to_rgb()
                 chart_day = model.day
             image = _side_by_side(image, chart_img)
@@ -151,6 +206,46 @@ def write_gif(frames: list[Image.Image], path: Path, fps: float, hold_last_s: fl
             os.unlink(tmp)
 
 
+def write_mp4(frames: list[Image.Image], path: Path, fps: float) -> None:
+    """Write ``frames`` as an H.264 MP4 that slide software plays, atomically.
+
+    Uses the ffmpeg binary shipped in the ``imageio-ffmpeg`` package. Frames are
+    padded with white to even sizes (H.264 with the common yuv420p pixels needs them).
+    """
+    if not frames:
+        raise ValueError("no frames to write")
+    import imageio_ffmpeg
+
+    width = frames[0].width + frames[0].width % 2
+    height = frames[0].height + frames[0].height % 2
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.mp4")  # ffmpeg reads the suffix
+    try:
+        writer = imageio_ffmpeg.write_frames(
+            str(tmp), (width, height), fps=fps, codec="libx264", pix_fmt_out="yuv420p",
+            macro_block_size=2, quality=7, ffmpeg_log_level="error",
+            output_params=["-movflags", "+faststart"],
+        )  # fmt: skip
+        writer.send(None)  # start ffmpeg
+        for frame in frames:
+            padded = np.full((height, width, 3), 255, dtype=np.uint8)
+            padded[: frame.height, : frame.width] = np.asarray(frame.convert("RGB"))
+            writer.send(np.ascontiguousarray(padded))
+        writer.close()
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def output_format(out: Path, given: str | None) -> str | None:
+    """The format to write: ``--format`` if given, else the file's extension (None: unknown)."""
+    if given:
+        return given
+    suffix = out.suffix.lower().lstrip(".")
+    return suffix if suffix in FORMATS else None
+
+
 def parse_shock(text: str) -> ShockConfig:
     """``DAY:KIND[:GROUP]`` -> ShockConfig, e.g. ``10:misconduct:minority``."""
     parts = text.split(":")
@@ -163,15 +258,23 @@ def parse_shock(text: str) -> ShockConfig:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="commsim animate",
-        description="Run the model and write a GIF of its city map over time.",
+        description="Run the model and write a GIF or MP4 of its city map over time.",
     )
     p.add_argument("overrides", nargs="*", help="config overrides, e.g. city=small policy=baseline")
-    p.add_argument("--out", required=True, help="GIF file to write")
+    p.add_argument("--out", required=True, help="file to write (.gif or .mp4)")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="gif or mp4 (default: from --out's extension)",
+    )
     p.add_argument("--days", type=int, default=None, help=f"days to show (default {DEFAULT_DAYS})")
     p.add_argument(
         "--every", type=int, default=DEFAULT_EVERY_HOURS, help="simulated hours between frames"
     )
-    p.add_argument("--colour-by", choices=COLOUR_BY, default="crime", help="colour places by")
+    p.add_argument(
+        "--colour-by", choices=COLOUR_BY, default="crime", help="colour places by (default crime)"
+    )
     p.add_argument("--fps", type=float, default=8.0, help="frames per second (default 8)")
     p.add_argument("--map-only", action="store_true", help="leave out the charts")
     p.add_argument(
@@ -191,18 +294,24 @@ def _error(message: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``commsim animate [overrides...] --out FILE.gif [--days N] ...``.
+    """Run ``commsim animate [overrides...] --out FILE.gif|FILE.mp4 [--days N] ...``.
 
     Args:
         argv: command-line arguments after ``animate``.
 
     Returns:
-        Exit code: 0 when the GIF is written, 2 for bad input.
+        Exit code: 0 when the file is written, 2 for bad input.
     """
     args = _parser().parse_args(argv)
     out = Path(args.out)
-    if out.suffix.lower() != ".gif":
-        return _error(f"--out={args.out}: must be a .gif file")
+    fmt = output_format(out, args.format)
+    if fmt is None:
+        return _error(f"--out={args.out}: must end in .gif or .mp4 (or give --format gif|mp4)")
+    suffix = out.suffix.lower().lstrip(".")
+    if suffix in FORMATS and suffix != fmt:
+        return _error(f"--format={fmt}: --out={args.out} is a .{suffix} file")
+    if fmt == "mp4" and importlib.util.find_spec("imageio_ffmpeg") is None:
+        return _error("--format=mp4 needs imageio-ffmpeg; pip install 'commsim[dashboard]'", 1)
     if args.every < 1 or args.every > 24 * 7:
         return _error(f"--every={args.every}: must be between 1 and 168 hours")
     if args.fps <= 0 or args.fps > 50:
@@ -232,7 +341,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     start = time.perf_counter()
     frames = render_frames(config, spec)
-    write_gif(frames, out, spec.fps)
+    try:
+        if fmt == "mp4":
+            write_mp4(frames, out, spec.fps)
+        else:
+            write_gif(frames, out, spec.fps)
+    except OSError as exc:
+        return _error(f"--out={args.out}: cannot write ({exc.strerror or exc})", 1)
     size_kb = out.stat().st_size / 1024
     print(
         f"commsim animate: wrote {out} ({len(frames)} frames, {days} days, "

@@ -26,7 +26,7 @@ SUBCOMMANDS = {
     ),
     "bench": ("commsim.bench", "Benchmark against Mesa's Epstein example; memory and scaling."),
     "dashboard": ("commsim.dashboard", "Serve the workshop dashboard in the browser."),
-    "animate": ("commsim.animate", "Write a GIF of a run's city map over time."),
+    "animate": ("commsim.animate", "Write a GIF or MP4 of a run's city map over time."),
     "sensitivity": ("commsim.sensitivity", "Global sensitivity analysis (Morris, Sobol)."),
 }
 

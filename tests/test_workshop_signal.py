@@ -1,0 +1,42 @@
+"""The workshop's story holds: after a misconduct incident, the minority reports less.
+
+What the room sees is the dashboard's own reporting line: the share of crimes
+against minority residents reported over the 28 days after the incident, in the
+run against its twin without the incident (same seed, same random numbers up to
+the incident), on the dashboard's default city.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from commsim.dashboard.levers import DEFAULT_CITY
+from commsim.dashboard.workshop import WorkshopRun
+from commsim.livecharts import REPORTING_WINDOW_DAYS
+
+SEEDS = range(1, 11)
+INCIDENT_DAY = 7  # a week into the strategy, at noon
+
+
+def _after_incident(seed: int) -> tuple[float, float]:
+    run = WorkshopRun(preset="baseline", city=DEFAULT_CITY, seed=seed)
+    run.step(24 * INCIDENT_DAY + 12)
+    run.shock("misconduct", group="minority")
+    run.step(24 * REPORTING_WINDOW_DAYS)
+    key = "reporting_rate_minority"
+    return float(run.daily()[key].iloc[-1]), float(run.daily(twin=True)[key].iloc[-1])
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="model: trust barely moves reporting yet (issue 9 items 3 and 6); measured "
+    "5 of 10 seeds lower on the default city (3 ties), mean -0.06 on ~15-20 crimes each. "
+    "Passes once the model rewrite lands; strict, so it then fails until this mark goes.",
+)
+def test_minority_reporting_falls_after_an_incident_in_nine_of_ten_seeds():
+    pairs = np.array([_after_incident(seed) for seed in SEEDS])
+    assert np.isfinite(pairs).all(), "too few crimes against minority residents for a rate"
+    lower = int((pairs[:, 0] < pairs[:, 1]).sum())
+    assert lower >= 9, f"lower in {lower} of {len(SEEDS)} seeds: {pairs.round(3).tolist()}"
