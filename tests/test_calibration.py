@@ -34,7 +34,6 @@ def _baseline_year(seed: int) -> dict:
     import logging
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    from commsim.runner import _events_frame
 
     model = CommunityModel(load_config([]), seed=seed)
     while model.running:
@@ -44,7 +43,7 @@ def _baseline_year(seed: int) -> dict:
         np.bincount(w.residents.age[w.active], minlength=len(AGE_BANDS)) if len(w.active) else None
     )
     return {
-        "events": _events_frame(model),
+        "events": model.events_table(),
         "daily": model.daily_table(),
         "residents": w.n_residents,
         "households": float(w.city.households.sum()),

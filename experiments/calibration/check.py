@@ -38,9 +38,8 @@ def measure(args: tuple[list[str], int]) -> dict[str, float]:
     stopped = np.zeros(model.world.n_residents, dtype=bool)
     while model.running:
         model.step()
-    from commsim.runner import _events_frame
 
-    ev = _events_frame(model)
+    ev = model.events_table()
     w = model.world
     years = cfg.days / 365
     households = float(w.city.households.sum())

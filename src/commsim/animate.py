@@ -85,7 +85,7 @@ def _shock_marks(config: SimConfig) -> list[tuple[float, str]]:
 
 def _daily(model: commsim.CommunityModel) -> pd.DataFrame:
     daily = model.daily_table()
-    events = model.datacollector.get_table_dataframe("events") if len(daily) else pd.DataFrame()
+    events = model.events_table() if len(daily) else pd.DataFrame()
     return chart_table(daily, events, model.groups)
 
 

@@ -109,6 +109,7 @@ def daily_values(world: World, rolling: RollingRates) -> dict[str, float]:
         today[f"contacts_{name}"] = float(c.contacts_by_group[g])
     tally = world.tally
     tally.trust_days += world.mean_by_neighborhood(res.trust)
+    tally.watch_days += world.mean_by_neighborhood(res.watch.astype(float))
     tally.days += 1
     return {k: today[k] for k in daily_keys(groups)}
 
@@ -138,6 +139,7 @@ def neighborhood_table(world: World) -> pd.DataFrame:
             "arrests_per_1000": t.arrests / size / years * 1000,
             "trust_mean": t.trust_days / max(t.days, 1),
             "collective_efficacy": world.efficacy_nb,
+            "watch_participation": t.watch_days / max(t.days, 1),
         }
     )
     for g, name in enumerate(world.groups):
@@ -145,3 +147,19 @@ def neighborhood_table(world: World) -> pd.DataFrame:
             np.bincount(res.neighborhood, weights=res.group == g, minlength=len(size)) / size
         )
     return frame
+
+
+def place_table(world: World) -> pd.DataFrame:
+    """One row per place: where crime happened, was recorded, and where police were."""
+    t, city = world.place_tally, world.city
+    return pd.DataFrame(
+        {
+            "place": np.arange(city.n_places, dtype=np.int64),
+            "neighborhood": city.neighborhood.astype(np.int64),
+            "households": city.households.astype(np.int64),
+            "crimes": t.crimes,
+            "crimes_recorded": t.recorded,
+            "patrol_hours": t.patrol_hours,
+            "stops": t.stops,
+        }
+    )

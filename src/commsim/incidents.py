@@ -24,27 +24,27 @@ from commsim.trust import Contact
 from commsim.world import Case, World
 
 MAX_WITNESSES = 5
-EVENT_COLUMNS = [
-    "day",
-    "hour",
-    "place",
-    "neighborhood",
-    "type",
-    "victim_group",
-    "victim",
-    "victim_income",
-    "offender",
-    "offender_age",
-    "reported",
-    "recorded",
-    "on_view",
-    "response_min",
-    "arrested",
-    "clearance",
-    "clearance_day",
-    "open_at_end",
-]
 CLEARANCES = ("none", "on_scene", "on_view", "investigation")
+EVENT_DTYPES = {
+    "day": "int64",
+    "hour": "int64",
+    "place": "int64",
+    "neighborhood": "int64",
+    "type": "string",
+    "victim_group": "string",
+    "victim": "int64",
+    "victim_income": "int64",
+    "offender": "int64",
+    "offender_age": "int64",
+    "reported": "bool",
+    "recorded": "bool",
+    "on_view": "bool",
+    "response_min": "Float64",  # null (not NaN) where nobody called
+    "arrested": "bool",
+    "clearance": "string",
+    "clearance_day": "Int64",  # null while not cleared
+    "open_at_end": "bool",
+}
 
 
 def handle_crime(

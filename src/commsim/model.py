@@ -30,7 +30,7 @@ from commsim.agents import Offender, Officer, ResidentAgents
 from commsim.city import LAND_USE_ATTRACTION, CityConfig, city_for
 from commsim.config import config_from_kwargs
 from commsim.dynamics import base_attractiveness
-from commsim.incidents import handle_crime
+from commsim.incidents import EVENT_DTYPES, handle_crime
 from commsim.levers import LEVERS, STRATEGIES, Lever, PatrolStrategy
 from commsim.params import SimConfig, officers_for
 from commsim.population import make_officers, make_residents
@@ -238,6 +238,10 @@ class CommunityModel(mesa.Model):
         """One row per neighbourhood: who lives there and what the window brought them."""
         return collector.neighborhood_table(self.world)
 
+    def place_table(self) -> pd.DataFrame:
+        """One row per place: crime, recorded crime, police presence and stops over the window."""
+        return collector.place_table(self.world)
+
     # ------------------------------------------------------------------ views
     @property
     def residents(self) -> Any:
@@ -324,6 +328,10 @@ class CommunityModel(mesa.Model):
             if lever.acting and hasattr(lever, "patroller_places"):
                 return lever.patroller_places()
         return np.zeros(0, dtype=np.int64)
+
+    def events_table(self) -> pd.DataFrame:
+        """One row per crime in the evaluation window so far (clearances filled in as they come)."""
+        return pd.DataFrame(self.events, columns=list(EVENT_DTYPES)).astype(EVENT_DTYPES)
 
     def daily_table(self) -> pd.DataFrame:
         """One row per evaluated day so far, columns named by outcome key."""

@@ -50,10 +50,10 @@ def table() -> str:
         )
     groups = SimConfig().population.groups
     rows.append("")
-    rows.append("| group | share | baseline_trust | smartphone_access |")
+    rows.append("| group | share | baseline_trust | disadvantage_loading |")
     rows.append("|---|---|---|---|")
     for g, gp in groups.items():
-        rows.append(f"| {g} | {gp.share} | {gp.baseline_trust} | {gp.smartphone_access} |")
+        rows.append(f"| {g} | {gp.share} | {gp.baseline_trust} | {gp.disadvantage_loading} |")
     return "\n".join(rows)
 
 

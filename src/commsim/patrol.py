@@ -39,6 +39,8 @@ def patrol(world: World, strategy: PatrolStrategy, levers: list[Lever]) -> None:
     places = world.places
     places.officers_here = presence
     places.officers_near = world.city.adjacency @ presence
+    if not world.in_warmup:
+        world.place_tally.patrol_hours += presence
     places.guardians_extra = np.zeros(p)
     places.reporters_extra = np.zeros(p)
     for lever in levers:

@@ -23,12 +23,16 @@ def record_crime(
     pl.true_history[0, place] += 1
     if recorded:
         pl.recorded_history[0, place] += 1
+    if reported:
+        pl.reported_history[0, place] += 1
     nb = world.city.neighborhood[place]
     if world.in_warmup:
         if kind == "burglary":
             pl.warmup_burglary_by_nb[nb] += 1
         return
     c, t = world.today, world.tally
+    world.place_tally.crimes[place] += 1
+    world.place_tally.recorded[place] += int(recorded)
     c.crimes[kind] += 1
     c.reported += int(reported)
     c.recorded[kind] += int(recorded)
@@ -53,3 +57,5 @@ def daily(world: World) -> None:
     pl.true_history[0] = 0
     pl.recorded_history = np.roll(pl.recorded_history, 1, axis=0)
     pl.recorded_history[0] = 0
+    pl.reported_history = np.roll(pl.reported_history, 1, axis=0)
+    pl.reported_history[0] = 0

@@ -19,7 +19,6 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from commsim import store
-from commsim.incidents import EVENT_COLUMNS
 from commsim.model import CommunityModel
 from commsim.outcomes import summarize
 from commsim.params import SimConfig, with_overrides
@@ -123,9 +122,10 @@ def run(
         if bar is not None:
             bar.close()
         timeseries = model.daily_table()
-        events = _events_frame(model)
+        events = model.events_table()
         summary = summarize(timeseries, events, model.city.n_places)
         neighborhoods = model.neighborhood_table()
+        places = model.place_table()
         w = model.world
         counts = {
             "residents": w.n_residents,
@@ -143,6 +143,7 @@ def run(
             "timeseries": timeseries,
             "events": events,
             "neighborhoods": neighborhoods,
+            "places": places,
         },
         summary=summary,
         wall_seconds=time.perf_counter() - start,
@@ -159,31 +160,6 @@ def free_model(model: mesa.Model) -> None:
     the dashboard server) would grow by one model per run.
     """
     mesa.agent.Agent._ids.pop(model, None)
-
-
-def _events_frame(model: CommunityModel) -> pd.DataFrame:
-    frame = pd.DataFrame(model.events, columns=EVENT_COLUMNS)
-    dtypes = {
-        "day": "int64",
-        "hour": "int64",
-        "place": "int64",
-        "neighborhood": "int64",
-        "type": "string",
-        "victim_group": "string",
-        "victim": "int64",
-        "victim_income": "int64",
-        "offender": "int64",
-        "offender_age": "int64",
-        "reported": "bool",
-        "recorded": "bool",
-        "on_view": "bool",
-        "response_min": "Float64",  # null (not NaN) where nobody called
-        "arrested": "bool",
-        "clearance": "string",
-        "clearance_day": "Int64",  # null while not cleared
-        "open_at_end": "bool",
-    }
-    return frame.astype(dtypes)
 
 
 def _progress(model: CommunityModel, enabled: bool):

@@ -168,6 +168,7 @@ class PlaceState:
     intel_until: np.ndarray  # tick until which police act on residents' information
     true_history: np.ndarray  # (HISTORY_DAYS, places) true crimes, row 0 = today
     recorded_history: np.ndarray  # (window, places) recorded crimes, row 0 = today
+    reported_history: np.ndarray  # (window, places) crimes residents reported, row 0 = today
     officers_here: np.ndarray  # officers on patrol or on scene here this hour
     officers_near: np.ndarray  # officers at adjacent places
     guardians_extra: np.ndarray  # deterrence hazard from levers' guardians this hour
@@ -185,6 +186,7 @@ class PlaceState:
             intel_until=np.zeros(n_places, dtype=np.int64),
             true_history=np.zeros((HISTORY_DAYS, n_places), dtype=np.int32),
             recorded_history=np.zeros((max(window, HISTORY_DAYS), n_places), dtype=np.int32),
+            reported_history=np.zeros((max(window, HISTORY_DAYS), n_places), dtype=np.int32),
             officers_here=np.zeros(n_places),
             officers_near=np.zeros(n_places),
             guardians_extra=np.zeros(n_places),
@@ -254,6 +256,7 @@ class World:
         self.places = PlaceState.empty(city.n_places, n_nb, HISTORY_DAYS, behaviour.risk.prior)
         self.today = DayCounter(len(groups))
         self.tally = NeighborhoodTally(n_nb)
+        self.place_tally = PlaceTally(city.n_places)
         self.n_residents = len(residents)
         self.group_sizes = np.bincount(residents.group, minlength=len(groups))
         self.aged_16_plus = residents.age_years >= 16  # the PPCS population
@@ -340,10 +343,11 @@ class World:
 
     def keep_recorded_history(self, days: int) -> None:
         """Keep at least ``days`` days of recorded crime per place (for a lever that needs them)."""
-        history = self.places.recorded_history
-        if days > len(history):
-            extra = np.zeros((days - len(history), history.shape[1]), dtype=history.dtype)
-            self.places.recorded_history = np.concatenate([history, extra])
+        for name in ("recorded_history", "reported_history"):
+            history = getattr(self.places, name)
+            if days > len(history):
+                extra = np.zeros((days - len(history), history.shape[1]), dtype=history.dtype)
+                setattr(self.places, name, np.concatenate([history, extra]))
 
     def add_officers(self, extra: Officers) -> None:
         """Officers a budget adds (they join the force when their lever starts)."""
@@ -391,6 +395,7 @@ __all__ = [
     "Clock",
     "DayCounter",
     "NeighborhoodTally",
+    "PlaceTally",
     "PlaceState",
     "Routine",
     "World",

@@ -98,7 +98,7 @@ def _config(preset: str, city: str, seed: int, levers: dict[str, Any]) -> SimCon
 def daily_frame(model: CommunityModel) -> pd.DataFrame:
     """The model's daily table as the charts read it (:func:`commsim.livecharts.chart_table`)."""
     daily = model.daily_table()
-    events = model.datacollector.get_table_dataframe("events") if len(daily) else pd.DataFrame()
+    events = model.events_table() if len(daily) else pd.DataFrame()
     return chart_table(daily, events, model.groups)
 
 

@@ -83,7 +83,7 @@ class OutreachCosts(Section):
         3_000.0,
         lo=0,
         unit="USD per place per year",
-        source="WSIPP benefit-cost tables: mentoring $1-2k, family therapy $3-4k (approx.)",
+        source="WSIPP 2019 benefit-cost tables: mentoring $1-2k, family therapy $3-4k (approx.)",
     )
 
 

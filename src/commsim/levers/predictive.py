@@ -60,9 +60,11 @@ class PredictiveEvidence(Section):
     )
 
 
-def forecast(world: World, ev: PredictiveEvidence) -> np.ndarray:
+def forecast(world: World, ev: PredictiveEvidence, history: np.ndarray | None = None) -> np.ndarray:
     """Each place's forecast from recorded crime: decayed counts plus a neighbour share."""
-    history = world.places.recorded_history[: ev.window_days]
+    if history is None:
+        history = world.places.recorded_history if ev.count_on_view else world.places.reported_history
+    history = history[: ev.window_days]
     weights = np.exp(-np.arange(len(history)) / ev.memory_days)
     own = weights @ history
     adj = world.city.adjacency
@@ -87,11 +89,24 @@ class PredictivePatrol(PatrolStrategy):
         world.keep_recorded_history(self.evidence.window_days)
         self.flagged = np.zeros(0, dtype=np.int64)
 
+    def start(self, world: World) -> None:
+        """A biased history, when the scenario asks for one: the start Lum & Isaac (2016) describe."""
+        ev = self.evidence
+        self.bias = np.ones(world.city.n_places)
+        if ev.history_bias != 1.0:
+            self.bias[world.city.neighborhood == ev.history_bias_neighborhood] = ev.history_bias
+        self.bias_until = world.tick + 24 * ev.window_days
+
     def step(self, world: World) -> None:
         """Each morning, refresh the forecast and the flagged places."""
         if world.hour == 0 or not len(self.flagged):
             ev = self.evidence
-            score = forecast(world, ev)
+            history = world.places.recorded_history if ev.count_on_view else world.places.reported_history
+            if world.tick < self.bias_until:
+                # Only the records from before the strategy started carry the bias.
+                age = (world.tick - 24 * np.arange(len(history)) < self.bias_until - 24 * ev.window_days)
+                history = np.where(age[:, None], history * self.bias[None, :], history)
+            score = forecast(world, ev, history)
             k = max(1, round(ev.share_places * world.city.n_places))
             top = np.argsort(-score, kind="stable")[:k]
             self.flagged = top[score[top] > 0]
