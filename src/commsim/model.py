@@ -86,9 +86,7 @@ class CommunityModel(mesa.Model):
             police=config.police,
             careers=config.offenders,
         )
-        residents = make_residents(
-            config.population, config.city.residents, city, streams["population"]
-        )
+        residents = make_residents(config.population, city.residents, city, streams["population"])
         police = config.police
         officers = make_officers(
             officers_for(len(residents), config.population),

@@ -43,7 +43,7 @@ def offend(world: World, levers: list[Lever], on_crime: CrimeHandler) -> None:
     nxt = np.where(attract[c2] > attract[c1], c2, c1)  # drawn towards attractive targets
     jump = (draws[5, out] * city.n_places).astype(np.int64)  # a known place further away
     nxt = np.where(draws[3, out] < o.exploration, jump, nxt)
-    known = city.distance_m[off.home[out], nxt] <= o.awareness_radius_m
+    known = city.within(off.home[out], nxt, o.awareness_radius_m)
     nxt = np.where(known, nxt, off.home[out])
     off.place[out] = nxt
     _decide(world, levers, out, nxt, attract, draws[4, out], on_crime)
