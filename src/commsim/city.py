@@ -646,6 +646,7 @@ def load_graphml(path: Path, max_places: int = 200_000) -> nx.Graph:
         ) from None
     graph = nx.Graph(raw)  # undirected, simple
     graph.remove_edges_from(list(nx.selfloop_edges(graph)))
+    _refuse_non_metres(raw, path)
     if graph.number_of_nodes() < 9:
         raise ConfigError(key, str(path), "the network needs at least 9 places")
     if not nx.is_connected(graph):
@@ -700,6 +701,34 @@ def load_graphml(path: Path, max_places: int = 200_000) -> nx.Graph:
         raise ConfigError(key, str(path), "no node has households > 0; residents need homes")
     _ensure_activity_places(graph, given_use)
     return graph
+
+
+def _refuse_non_metres(raw: nx.Graph, path: Path) -> None:
+    """Refuse longitude/latitude or feet: only ``commsim city import`` projects coordinates."""
+    key, fix = "city.graphml", "import it with 'commsim city import', which projects to metres"
+    crs = raw.graph.get("crs")
+    if crs:
+        try:
+            from pyproj import CRS
+
+            info = CRS.from_user_input(crs)
+            metric = info.is_projected and info.axis_info[0].unit_name in ("metre", "meter")
+        except Exception:  # no pyproj, or a CRS it cannot read: judge by the numbers below
+            metric = True
+        if not metric:
+            raise ConfigError(key, str(path), f"coordinates are in {crs}, not metres; {fix}")
+    xy = []
+    for _, d in raw.nodes(data=True):
+        try:
+            xy.append((float(d["x"]), float(d["y"])))
+        except (KeyError, TypeError, ValueError):
+            return  # reported node by node later
+    xy_arr = np.array(xy)
+    small = len(xy_arr) and np.ptp(xy_arr[:, 0]) < 5 and np.ptp(xy_arr[:, 1]) < 5
+    if small and (np.abs(xy_arr[:, 0]) <= 180).all() and (np.abs(xy_arr[:, 1]) <= 90).all():
+        raise ConfigError(
+            key, str(path), f"x and y look like longitude/latitude, not metres; {fix}"
+        )
 
 
 def _ensure_activity_places(graph: nx.Graph, given_use: bool) -> None:
