@@ -2,7 +2,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from commsim.city import LAND_USES, build_city, load_graphml, write_graphml
+from commsim.city import LAND_USES, build_city, city_for, load_graphml, write_graphml
 from commsim.params import CityConfig, ConfigError
 
 
@@ -106,3 +106,50 @@ def test_run_on_user_graphml(tmp_path):
     )
     result = run(cfg, seed=0)
     assert result.counts["places"] == 150
+
+
+def test_a_graphml_with_only_coordinates_runs(tmp_path):
+    from commsim import load_config, run
+
+    g = _grid(6)
+    g.add_edge(4, 4)  # a self-loop is dropped, not an error
+    path = _write(tmp_path, g)
+    cfg = load_config(["city=graphml", f"city.graphml={path}", "days=3", "warmup_days=1"])
+    city = city_for(cfg)
+    assert cfg.city.residents is None and city.residents == round(36 * 3 * 2.5)
+    assert np.isin(city.land_use, (1, 2)).sum() >= 3  # places to work and shop
+    assert not any(u == v for u, v in city.graph.edges)
+    assert city.place_ids.tolist() == [str(i) for i in range(36)]
+    result = run(cfg, seed=0)
+    assert result.counts["places"] == 36
+
+
+def test_compressed_graphml_is_read_and_bombs_refused(tmp_path):
+    import gzip
+
+    plain = _write(tmp_path, _grid(4))
+    packed = tmp_path / "g.graphml.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    assert load_graphml(packed).number_of_nodes() == 16
+    bomb = tmp_path / "bomb.graphml.gz"
+    with gzip.open(bomb, "wb") as f:
+        f.write(b"<graphml>" + b" " * (80 << 20) + b"</graphml>")
+    with pytest.raises(ConfigError, match="expands to more than 64 MB"):
+        load_graphml(bomb)
+
+
+def test_non_finite_graphml_values_are_refused(tmp_path):
+    g = _grid()
+    g.nodes[2]["x"] = float("inf")
+    with pytest.raises(ConfigError, match="non-finite"):
+        load_graphml(_write(tmp_path, g))
+    g = _grid()
+    g.edges[0, 1]["length"] = float("nan")
+    with pytest.raises(ConfigError, match="must be finite"):
+        load_graphml(_write(tmp_path, g))
+
+
+def test_max_places_checked_on_generated_cities_only():
+    with pytest.raises(ConfigError, match="city.max_places"):
+        CityConfig(places=500, max_places=400)
+    assert CityConfig(kind="imported", dir="x", places=500, max_places=400).max_places == 400
