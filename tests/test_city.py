@@ -150,6 +150,6 @@ def test_non_finite_graphml_values_are_refused(tmp_path):
 
 
 def test_max_places_checked_on_generated_cities_only():
-    with pytest.raises(ConfigError, match="city.max_places"):
+    with pytest.raises(ConfigError, match=r"city\.max_places"):
         CityConfig(places=500, max_places=400)
     assert CityConfig(kind="imported", dir="x", places=500, max_places=400).max_places == 400

@@ -1,4 +1,4 @@
-"""Neighbourhood street networks: generators, user files, validation.
+"""Cities: the ``city.*`` config, the :class:`City` a run uses, and building one.
 
 A city is a connected networkx graph whose nodes are places (street corners
 and blocks) and whose edges are street segments with a ``length`` in metres.
@@ -6,6 +6,8 @@ and blocks) and whose edges are street segments with a ``length`` in metres.
 facts as NumPy arrays for the simulation's vectorised hot loop, a table of its
 neighbourhoods, and street distances computed on demand
 (:mod:`commsim.streetdist`), so a city of 200,000 places fits in memory.
+Generators are in :mod:`commsim.citygen`, GraphML files in
+:mod:`commsim.citygraphml`, imported city folders in :mod:`commsim.cityfolder`.
 """
 
 from __future__ import annotations
@@ -21,35 +23,30 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.spatial import Delaunay
 
 from commsim import cityfolder
+from commsim.citygen import (
+    assign_attributes,
+    grid_graph,
+    neighborhoods_graph,
+    organic_graph,
+)
+
+# GraphML reading and land use live in their own modules; their names stay importable here.
+from commsim.citygraphml import GRAPHML_DEFAULTS, load_graphml, write_graphml  # noqa: F401
 from commsim.geometry import Boundary, hull_boundaries
-from commsim.inputlimits import InputError, count_xml_elements, open_bounded
+from commsim.landuse import (  # noqa: F401  (re-exported for the model and importers)
+    CORE_SHARE,
+    LAND_USE_ATTRACTION,
+    LAND_USE_HOUSEHOLDS,
+    LAND_USES,
+    PERSONS_PER_HOUSEHOLD,
+    RING_SHARE,
+    activity_land_use,
+)
 from commsim.paramspec import ConfigError, Section, param
 from commsim.streetdist import StreetDistances
 
-LAND_USES = ("residential", "mixed", "commercial", "park")
-# Relative attractiveness to offenders by land use; assumption (Brantingham &
-# Brantingham 1995: commercial "crime attractors").
-LAND_USE_ATTRACTION = np.array([1.0, 1.2, 1.5, 1.3])
-# Mean households per place by land use; assumption (≈2.5 residents per
-# household, US Census 2020, spread over residential blocks).
-LAND_USE_HOUSEHOLDS = np.array([4.0, 2.0, 0.0, 0.0])
-# People per household (US Census 2020: 2.51), used to derive residents from households.
-PERSONS_PER_HOUSEHOLD = 2.5
-# Land use where the data gives none: within each neighbourhood the places
-# nearest its centre are a commercial core (10%) and a mixed ring (next 15%);
-# assumption (Burgess's concentric zones; the generated cities use the same rule).
-CORE_SHARE, RING_SHARE = 0.10, 0.25
-
-# Defaults documented in docs/model.md, used for GraphML nodes that lack them.
-GRAPHML_DEFAULTS = {
-    "neighborhood": 0,
-    "households": 3,
-    "land_use": "residential",
-    "disadvantage": 0.3,
-}
 CITY_KINDS = ("neighborhoods", "grid", "organic", "graphml", "imported")
 GENERATED_KINDS = ("neighborhoods", "grid", "organic")
 
@@ -303,132 +300,14 @@ def build_city(config: CityConfig, rng: np.random.Generator) -> City:
         graph = load_graphml(Path(config.graphml or ""), max_places=config.max_places)
     elif config.kind == "grid":
         graph = grid_graph(config.places, config.neighborhoods, config.block_m)
-        _assign_attributes(graph, config, rng)
+        assign_attributes(graph, config, rng)
     elif config.kind == "organic":
         graph = organic_graph(config.places, config.neighborhoods, config.block_m, rng)
-        _assign_attributes(graph, config, rng)
+        assign_attributes(graph, config, rng)
     else:
         graph = neighborhoods_graph(config.places, config.neighborhoods, config.block_m, rng)
-        _assign_attributes(graph, config, rng)
+        assign_attributes(graph, config, rng)
     return city_from_graph(graph, rng, config)
-
-
-def grid_graph(places: int, neighborhoods: int, block_m: float) -> nx.Graph:
-    """A square-ish street grid split into rectangular neighbourhoods."""
-    cols = int(np.ceil(np.sqrt(places)))
-    rows = int(np.ceil(places / cols))
-    g = nx.Graph()
-    ncols_nb = int(np.ceil(np.sqrt(neighborhoods)))
-    nrows_nb = int(np.ceil(neighborhoods / ncols_nb))
-    for i in range(rows * cols):
-        if i >= places:
-            break
-        r, c = divmod(i, cols)
-        nb = min((r * nrows_nb // rows) * ncols_nb + (c * ncols_nb // cols), neighborhoods - 1)
-        g.add_node(i, pos=(c * block_m, r * block_m), neighborhood=nb)
-        if c > 0:
-            g.add_edge(i, i - 1, length=block_m)
-        if r > 0:
-            g.add_edge(i, i - cols, length=block_m)
-    return g
-
-
-def organic_graph(
-    places: int, neighborhoods: int, block_m: float, rng: np.random.Generator
-) -> nx.Graph:
-    """Delaunay streets over random points, long edges pruned, k-means neighbourhoods."""
-    side = block_m * np.sqrt(places)
-    pts = rng.uniform(0, side, size=(places, 2))
-    return _delaunay_streets(pts, _kmeans_labels(pts, neighborhoods, rng), block_m)
-
-
-def neighborhoods_graph(
-    places: int, neighborhoods: int, block_m: float, rng: np.random.Generator
-) -> nx.Graph:
-    """A multi-neighbourhood city: jittered street patches joined by through roads.
-
-    Neighbourhoods sit on a grid of patches; inside each patch the streets are a
-    jittered grid (a Delaunay mesh of jittered points with long links pruned),
-    and patches touch, so the through roads are the Delaunay links across them.
-    """
-    ncols = int(np.ceil(np.sqrt(neighborhoods)))
-    nrows = int(np.ceil(neighborhoods / ncols))
-    per = np.full(neighborhoods, places // neighborhoods)
-    per[: places % neighborhoods] += 1
-    patch = block_m * np.sqrt(per.max()) * 1.05
-    pts, labels = [], []
-    for nb in range(neighborhoods):
-        r, c = divmod(nb, ncols)
-        side = int(np.ceil(np.sqrt(per[nb])))
-        grid = np.array([(i % side, i // side) for i in range(per[nb])], dtype=float)
-        grid = (grid + 0.5) / side * patch + rng.normal(0, block_m * 0.18, grid.shape)
-        pts.append(grid + np.array([c * patch, (nrows - 1 - r) * patch]))
-        labels.append(np.full(per[nb], nb))
-    return _delaunay_streets(np.vstack(pts), np.concatenate(labels), block_m)
-
-
-def _delaunay_streets(pts: np.ndarray, labels: np.ndarray, block_m: float) -> nx.Graph:
-    tri = Delaunay(pts)
-    edges = set()
-    for simplex in tri.simplices:
-        for a, b in ((0, 1), (1, 2), (0, 2)):
-            i, j = sorted((int(simplex[a]), int(simplex[b])))
-            edges.add((i, j))
-    full = nx.Graph()
-    for i, (x, y) in enumerate(pts):
-        full.add_node(i, pos=(float(x), float(y)), neighborhood=int(labels[i]))
-    for i, j in edges:
-        full.add_edge(i, j, length=float(np.hypot(*(pts[i] - pts[j]))))
-    # Keep a spanning tree (connectivity) plus every short link (a street grid's
-    # blocks); long Delaunay diagonals across open ground are not streets.
-    keep = nx.minimum_spanning_tree(full, weight="length")
-    for i, j, d in full.edges(data=True):
-        if d["length"] <= 1.6 * block_m:
-            keep.add_edge(i, j, **d)
-    return keep
-
-
-def _kmeans_labels(
-    pts: np.ndarray, k: int, rng: np.random.Generator, iters: int = 25
-) -> np.ndarray:
-    centres = pts[rng.choice(len(pts), size=k, replace=False)]
-    labels = np.zeros(len(pts), dtype=int)
-    for _ in range(iters):
-        d = ((pts[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
-        labels = d.argmin(1)
-        for c in range(k):
-            if np.any(labels == c):
-                centres[c] = pts[labels == c].mean(0)
-    # Relabel so ids are dense 0..k-1 even if a cluster emptied.
-    _, dense = np.unique(labels, return_inverse=True)
-    return dense
-
-
-def _assign_attributes(graph: nx.Graph, config: CityConfig, rng: np.random.Generator) -> None:
-    """Disadvantage per neighbourhood, land use per place (commerce near centres), households."""
-    nbs = np.array([graph.nodes[n]["neighborhood"] for n in graph.nodes])
-    n_nb = int(nbs.max()) + 1
-    # Neighbourhoods span the configured disadvantage range, in shuffled order.
-    levels = np.linspace(config.disadvantage_min, config.disadvantage_max, n_nb)
-    levels = levels[rng.permutation(n_nb)]
-    pos = np.array([graph.nodes[n]["pos"] for n in graph.nodes])
-    for nb in range(n_nb):
-        members = np.flatnonzero(nbs == nb)
-        if members.size == 0:
-            continue
-        centre = pos[members].mean(0)
-        dist = np.hypot(*(pos[members] - centre).T)
-        rank = np.argsort(np.argsort(dist)) / max(len(members) - 1, 1)  # 0 at centre, 1 at edge
-        use = np.where(rank < 0.10, 2, np.where(rank < 0.25, 1, 0))  # commercial core, mixed ring
-        parks = rng.random(len(members)) < 0.07  # assumption: ~7% of places are parks
-        use = np.where(parks & (use == 0), 3, use)
-        # More disadvantaged neighbourhoods are denser (assumption).
-        density = 1.0 + 0.5 * levels[nb]
-        households = rng.poisson(LAND_USE_HOUSEHOLDS[use] * density)
-        for k, node in enumerate(members):
-            graph.nodes[node]["land_use"] = LAND_USES[use[k]]
-            graph.nodes[node]["households"] = int(households[k])
-            graph.nodes[node]["disadvantage"] = float(levels[nb])
 
 
 def city_from_graph(
@@ -591,175 +470,3 @@ def _neighborhood_table(
             "disadvantage": dis,
         }
     )
-
-
-def activity_land_use(pos: np.ndarray, neighborhood: np.ndarray) -> np.ndarray:
-    """Land use by the documented rule: a commercial core and mixed ring in every neighbourhood.
-
-    Within each neighbourhood, the 10% of places nearest its centre are
-    commercial, the next 15% mixed, the rest residential; a neighbourhood of
-    one place is mixed. Every city so has places to work, shop and go out.
-
-    Returns:
-        Index into :data:`LAND_USES` per place.
-    """
-    use = np.zeros(len(pos), dtype=np.int64)
-    for nb in np.unique(neighborhood):
-        members = np.flatnonzero(neighborhood == nb)
-        centre = pos[members].mean(0)
-        dist = np.hypot(*(pos[members] - centre).T)
-        rank = np.argsort(np.argsort(dist, kind="stable")) / max(len(members) - 1, 1)
-        use[members] = np.where(rank < CORE_SHARE, 2, np.where(rank < RING_SHARE, 1, 0))
-        if len(members) == 1:
-            use[members] = 1
-    return use
-
-
-def load_graphml(path: Path, max_places: int = 200_000) -> nx.Graph:
-    """Read and validate a user's street network from GraphML (never pickle).
-
-    Nodes need ``x`` and ``y`` (metres). ``neighborhood``, ``households`` and
-    ``disadvantage`` are filled with :data:`GRAPHML_DEFAULTS` when missing;
-    ``land_use`` missing on every node follows :func:`activity_land_use`, and a
-    file whose land uses leave no place to work or shop gets that rule's
-    commercial core too. An edge without ``length`` gets its straight-line
-    length. The file (``.graphml`` or ``.graphml.gz``) is checked for size and
-    node count while streaming, before it is parsed whole.
-
-    Raises:
-        ConfigError: on ``city.graphml``: the file is missing, unreadable,
-            empty, too large, disconnected, or a node lacks coordinates or has
-            a bad value.
-    """
-    key = "city.graphml"
-    try:
-        counts = count_xml_elements(path, ("node", "edge"), max_places)
-        if counts["node"] == 0:
-            raise InputError(path, "the network is empty; it needs at least 9 places")
-        with open_bounded(path) as stream:
-            raw = nx.read_graphml(stream)
-    except InputError as exc:
-        raise exc.as_config_error(key) from None
-    except Exception as exc:  # the parser's own errors are many and varied
-        raise ConfigError(
-            key, str(path), f"not readable as GraphML ({type(exc).__name__})"
-        ) from None
-    graph = nx.Graph(raw)  # undirected, simple
-    graph.remove_edges_from(list(nx.selfloop_edges(graph)))
-    _refuse_non_metres(raw, path)
-    if graph.number_of_nodes() < 9:
-        raise ConfigError(key, str(path), "the network needs at least 9 places")
-    if not nx.is_connected(graph):
-        parts = nx.number_connected_components(graph)
-        raise ConfigError(
-            key, str(path), f"the street network must be connected (it has {parts} parts)"
-        )
-    given_use = any("land_use" in d for _, d in graph.nodes(data=True))
-    for node, data in graph.nodes(data=True):
-        try:
-            data["pos"] = (float(data["x"]), float(data["y"]))
-        except (KeyError, TypeError, ValueError):
-            raise ConfigError(
-                key, str(path), f"node {node!r} needs numeric 'x' and 'y' (metres)"
-            ) from None
-        if not np.isfinite(data["pos"]).all():
-            raise ConfigError(key, str(path), f"node {node!r} has a non-finite x or y")
-        for attr, default in GRAPHML_DEFAULTS.items():
-            data.setdefault(attr, default)
-        if data["land_use"] not in LAND_USES:
-            raise ConfigError(
-                key,
-                str(path),
-                f"node {node!r} land_use={data['land_use']!r}; allowed: {', '.join(LAND_USES)}",
-            )
-        try:
-            data["households"] = int(data["households"])
-            data["neighborhood"] = int(data["neighborhood"])
-            data["disadvantage"] = float(data["disadvantage"])
-        except (TypeError, ValueError, OverflowError):
-            raise ConfigError(
-                key, str(path), f"node {node!r} has a non-numeric attribute"
-            ) from None
-        if not 0 <= data["disadvantage"] <= 1 or data["households"] < 0:
-            raise ConfigError(
-                key, str(path), f"node {node!r}: disadvantage 0-1 and households >= 0"
-            )
-    for u, v, data in graph.edges(data=True):
-        pu, pv = graph.nodes[u]["pos"], graph.nodes[v]["pos"]
-        try:
-            length = float(data.get("length", np.hypot(pu[0] - pv[0], pu[1] - pv[1])))
-        except (TypeError, ValueError):
-            raise ConfigError(
-                key, str(path), f"street {u!r}-{v!r} has a non-numeric length"
-            ) from None
-        if not np.isfinite(length) or length < 0:
-            raise ConfigError(
-                key, str(path), f"street {u!r}-{v!r} has length {length}; must be finite and >= 0"
-            )
-        data["length"] = max(length, 1.0)
-    if sum(d["households"] for _, d in graph.nodes(data=True)) == 0:
-        raise ConfigError(key, str(path), "no node has households > 0; residents need homes")
-    _ensure_activity_places(graph, given_use)
-    return graph
-
-
-def _refuse_non_metres(raw: nx.Graph, path: Path) -> None:
-    """Refuse longitude/latitude or feet: only ``commsim city import`` projects coordinates."""
-    key, fix = "city.graphml", "import it with 'commsim city import', which projects to metres"
-    crs = raw.graph.get("crs")
-    if crs:
-        try:
-            from pyproj import CRS
-
-            info = CRS.from_user_input(crs)
-            metric = info.is_projected and info.axis_info[0].unit_name in ("metre", "meter")
-        except Exception:  # no pyproj, or a CRS it cannot read: judge by the numbers below
-            metric = True
-        if not metric:
-            raise ConfigError(key, str(path), f"coordinates are in {crs}, not metres; {fix}")
-    xy = []
-    for _, d in raw.nodes(data=True):
-        try:
-            xy.append((float(d["x"]), float(d["y"])))
-        except (KeyError, TypeError, ValueError):
-            return  # reported node by node later
-    xy_arr = np.array(xy)
-    small = len(xy_arr) and np.ptp(xy_arr[:, 0]) < 5 and np.ptp(xy_arr[:, 1]) < 5
-    if small and (np.abs(xy_arr[:, 0]) <= 180).all() and (np.abs(xy_arr[:, 1]) <= 90).all():
-        raise ConfigError(
-            key, str(path), f"x and y look like longitude/latitude, not metres; {fix}"
-        )
-
-
-def _ensure_activity_places(graph: nx.Graph, given_use: bool) -> None:
-    """Apply :func:`activity_land_use` where the file gives no land use or no place to work."""
-    nodes = list(graph.nodes)
-    uses = [graph.nodes[n]["land_use"] for n in nodes]
-    if given_use and any(u in ("commercial", "mixed") for u in uses):
-        return
-    pos = np.array([graph.nodes[n]["pos"] for n in nodes], dtype=float)
-    nb = np.array([graph.nodes[n]["neighborhood"] for n in nodes])
-    rule = activity_land_use(pos, nb)
-    for node, use, new in zip(nodes, uses, rule, strict=True):
-        # Data's own land use stays where given (parks stay parks); the rule adds
-        # the commercial core and mixed ring the file lacked.
-        if not given_use or (new > 0 and use == "residential"):
-            graph.nodes[node]["land_use"] = LAND_USES[new]
-
-
-def write_graphml(city: City, path: Path) -> None:
-    """Write a city as GraphML that :func:`load_graphml` reads back."""
-    g = nx.Graph()
-    for i in range(city.n_places):
-        g.add_node(
-            i,
-            x=float(city.pos[i, 0]),
-            y=float(city.pos[i, 1]),
-            neighborhood=int(city.neighborhood[i]),
-            households=int(city.households[i]),
-            land_use=LAND_USES[city.land_use[i]],
-            disadvantage=float(city.disadvantage[i]),
-        )
-    for u, v, d in city.graph.edges(data=True):
-        g.add_edge(u, v, length=float(d["length"]))
-    nx.write_graphml(g, path)

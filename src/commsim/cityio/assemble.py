@@ -26,17 +26,17 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from commsim.city import (
-    GRAPHML_DEFAULTS,
+from commsim.cityfolder import CityTables
+from commsim.citygen import kmeans_labels
+from commsim.citygraphml import GRAPHML_DEFAULTS
+from commsim.cityio.streets import Streets
+from commsim.inputlimits import InputError
+from commsim.landuse import (
     LAND_USE_HOUSEHOLDS,
     LAND_USES,
     PERSONS_PER_HOUSEHOLD,
-    _kmeans_labels,
     activity_land_use,
 )
-from commsim.cityfolder import CityTables
-from commsim.cityio.streets import Streets
-from commsim.inputlimits import InputError
 
 # Places per neighbourhood when a street file comes without neighbourhoods. choice
 PLACES_PER_CLUSTER = 500
@@ -154,7 +154,7 @@ def _neighbourhoods_without_polygons(streets: Streets, seed: int, notes: list[st
         return dense.ravel()
     k = int(np.clip(round(len(streets.ids) / PLACES_PER_CLUSTER), 1, 100))
     notes.append(f"no neighbourhoods given: {k} made by k-means on place positions")
-    return _kmeans_labels(streets.xy, k, np.random.default_rng(seed))
+    return kmeans_labels(streets.xy, k, np.random.default_rng(seed))
 
 
 def _connected(
