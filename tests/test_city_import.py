@@ -396,3 +396,23 @@ def test_a_damaged_city_folder_is_one_line(tmp_path):
     (out / "places.parquet").write_bytes(zlib.compress(b"not parquet"))
     with pytest.raises(ConfigError, match=r"places\.parquet is not a readable Parquet file"):
         city_for(CityConfig(kind="imported", dir=str(out), seed_offset=2))
+
+
+def test_the_city_command_is_registered(tmp_path, capsys):
+    from commsim.cli import main as cli_main
+
+    assert cli_main(["city"]) == 0
+    assert "commsim city import" in capsys.readouterr().out
+    assert cli_main(["city", "import", "--out", str(tmp_path / "o")]) == 2
+    assert "give --streets" in capsys.readouterr().err
+    assert cli_main(["city", "export"]) == 2
+    assert "unknown 'commsim city' action 'export'" in capsys.readouterr().err
+
+
+def test_generated_cities_number_their_neighbourhoods():
+    city = city_for(CityConfig(places=60, neighborhoods=3))
+    assert city.neighborhoods["id"].tolist() == ["0", "1", "2"]
+    assert city.neighborhood_index(2) == 2 and city.neighborhood_index("1") == 1
+    assert city.neighborhoods["households"].sum() == city.households.sum()
+    with pytest.raises(KeyError):
+        city.neighborhood_index(3)
