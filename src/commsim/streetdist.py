@@ -12,8 +12,8 @@ stopped early and cached:
 * :meth:`StreetDistances.within` — is each place within ``radius`` street
   metres of a home (an offender's awareness space). Each home's bounded
   neighbourhood is computed once, when first asked about, and kept as sorted
-  ``home * P + place`` keys (a boolean table in small cities), so a batch of
-  questions is answered with one vectorised look-up.
+  ``home * P + place`` keys (small cities fill a boolean table of all pairs at
+  once), so a batch of questions is answered with one vectorised look-up.
 
 Street distance is never shorter than ``factor`` times the straight-line
 distance (``factor`` = the smallest ratio of a street's length to the straight
@@ -45,8 +45,9 @@ class StreetDistances:
         weighted: Symmetric (P, P) sparse matrix of street lengths in metres.
         pos: (P, 2) place coordinates in metres (for the straight-line bound).
         cache_bytes: Memory allowed for cached searches.
-        dense_places: Up to this many places, :meth:`within` keeps a (P, P) boolean
-            table (16 MB at 4,096 places) instead of sorted keys: faster for small cities.
+        dense_places: Up to this many places, :meth:`within` fills a (P, P) boolean
+            table on first use (16 MB at 4,096 places) instead of sorted keys per
+            home: a single look-up per question, for small cities.
 
     Examples:
         >>> sd = StreetDistances(weighted, pos)
@@ -138,19 +139,17 @@ class StreetDistances:
 
 
 class _DenseNeighbourhoods:
-    """Small cities: a (P, P) boolean table, its rows filled in as homes are asked about."""
+    """Small cities: a (P, P) boolean table of all place pairs within the radius, filled at once."""
 
     def __init__(self, owner: StreetDistances, radius: float) -> None:
-        self.owner, self.radius = owner, radius
-        self.done = np.zeros(owner.n, dtype=bool)
         self.table = np.zeros((owner.n, owner.n), dtype=bool)
+        # Rows in blocks of at most 16 MB of float64 distances (one block below 1,450 places).
+        batch = max(64, (16 * 2**20) // (8 * max(owner.n, 1)))
+        everyone = np.arange(owner.n)
+        for chunk, rows in _bounded_rows(owner.graph, everyone, radius, batch):
+            self.table[chunk] = rows
 
     def contains(self, homes: np.ndarray, places: np.ndarray) -> np.ndarray:
-        if not self.done[homes].all():
-            new = np.unique(homes[~self.done[homes]])
-            for chunk, rows in _bounded_rows(self.owner.graph, new, self.radius):
-                self.table[chunk] = rows
-            self.done[new] = True
         return self.table[homes, places]
 
 
