@@ -61,7 +61,11 @@ class StreetDistances:
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         dense_places: int = DENSE_PLACES,
     ) -> None:
-        self.graph = sparse.csr_matrix(weighted)
+        # Both directions stored, so searches run in directed mode (half the cost:
+        # scipy's undirected mode builds the transpose on every call).
+        weighted = sparse.csr_matrix(weighted)
+        self.graph = sparse.csr_matrix(weighted.maximum(weighted.T))
+        self.graph.sort_indices()
         self.pos = np.asarray(pos, dtype=float)
         self.n = self.graph.shape[0]
         self.cache_bytes = cache_bytes
@@ -112,7 +116,7 @@ class StreetDistances:
         if hit is not None and hit[0] >= limit:
             self._rows.move_to_end(target)
             return hit
-        row = csgraph.dijkstra(self.graph, directed=False, indices=target, limit=limit)
+        row = csgraph.dijkstra(self.graph, directed=True, indices=target, limit=limit)
         nodes = np.flatnonzero(np.isfinite(row))
         entry = (limit, nodes, row[nodes].astype(np.float32))
         if hit is not None:
@@ -202,7 +206,7 @@ def _bounded_rows(graph: sparse.csr_matrix, homes: np.ndarray, radius: float, ba
     """Yield (homes chunk, boolean rows: place within ``radius`` street metres of each home)."""
     for start in range(0, len(homes), batch):
         chunk = homes[start : start + batch]
-        rows = csgraph.dijkstra(graph, directed=False, indices=chunk, limit=radius)
+        rows = csgraph.dijkstra(graph, directed=True, indices=chunk, limit=radius)
         # Compared as float32, as the dense distance matrix held them.
         yield chunk, rows.astype(np.float32) <= np.float32(radius)
 
