@@ -13,8 +13,8 @@ def test_config_dir_found():
 @pytest.mark.parametrize("city", options("city"))
 def test_every_city_option_composes(city):
     overrides = [f"city={city}"]
-    if city == "graphml":
-        with pytest.raises(ConfigError, match=r"city\.graphml"):
+    if city in ("graphml", "imported"):  # these need a file or a folder
+        with pytest.raises(ConfigError, match=r"city\.(graphml|dir)"):
             load_config(overrides)
         return
     cfg = load_config(overrides)

@@ -224,3 +224,50 @@ def test_plots_take_plain_frames():
     )
     fig = plots.crime_over_time(bands)
     assert fig.axes[0].get_title() == "baseline"
+
+
+def _boundary_texts(ax):
+    return sorted(t.get_text() for t in ax.texts)
+
+
+def test_hotspot_map_draws_the_city_neighbourhoods(comparison, tmp_path):
+    from commsim.city import build_city
+    from commsim.geometry import Boundary
+    from commsim.params import CityConfig
+
+    root, runs, _, _ = comparison
+    counts = results.place_counts(runs[runs["strategy"] == "baseline"], root)
+    city = build_city(CityConfig(places=60, neighborhoods=3), np.random.default_rng(0))
+    fig = plots.hotspot_map(city.graph, counts, ["baseline"])
+    ax = fig.axes[0]
+    assert _boundary_texts(ax) == ["0", "1", "2"]
+    dashed = [c for c in ax.collections if c.get_linestyle()[0][1] is not None]
+    assert len(dashed) == 1 and len(dashed[0].get_segments()) == 3
+    _png_ok(plots.save_figure(fig, tmp_path / "hulls.png"))
+    # Real polygons and names win over hulls.
+    square = np.array([[0, 0], [9000, 0], [9000, 9000], [0, 9000], [0, 0]], float)
+    given = [
+        Boundary("Loop", (square,), np.array([4500.0, 4500.0])),
+        Boundary("Pilsen", (square + 100, square + 300), np.array([10.0, 10.0])),
+    ]
+    fig = plots.hotspot_map(city.graph, counts, ["baseline"], boundaries=given)
+    ax = fig.axes[0]
+    assert _boundary_texts(ax) == ["Loop", "Pilsen"]
+    dashed = [c for c in ax.collections if c.get_linestyle()[0][1] is not None]
+    assert len(dashed[0].get_segments()) == 3
+    assert ax.get_xlim()[1] >= 9.0  # the polygons are in view (km)
+
+
+def test_hotspot_map_outlines_follow_the_graph_neighbourhoods(comparison):
+    root, runs, _, _ = comparison
+    counts = results.place_counts(runs[runs["strategy"] == "baseline"], root)
+    graph = grid_city(4)
+    assert _boundary_texts(plots.hotspot_map(graph, counts, ["baseline"]).axes[0]) == [
+        "0",
+        "1",
+        "2",
+        "3",
+    ]
+    for _, data in graph.nodes(data=True):
+        del data["neighborhood"]
+    assert _boundary_texts(plots.hotspot_map(graph, counts, ["baseline"]).axes[0]) == ["0"]

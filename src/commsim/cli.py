@@ -28,6 +28,7 @@ SUBCOMMANDS = {
     "dashboard": ("commsim.dashboard", "Serve the workshop dashboard in the browser."),
     "animate": ("commsim.animate", "Write a GIF or MP4 of a run's city map over time."),
     "sensitivity": ("commsim.sensitivity", "Global sensitivity analysis (Morris, Sobol)."),
+    "city": ("commsim.cityio", "Import your own city: streets and neighbourhoods from GIS files."),
 }
 
 log = logging.getLogger("commsim")

@@ -140,13 +140,13 @@ def dispatch(world: World, place: int) -> tuple[int, float, bool]:
     duty = np.flatnonzero(world.duty_now)
     free = duty[off.busy_until[duty] <= world.tick]
     pool = free if len(free) else duty
-    dist = world.city.distances_to(place, off.place[pool])
-    k = int(pool[np.argmin(dist)])
+    nearest, dist = world.city.nearest(place, off.place[pool])
+    k = int(pool[nearest])
     off.busy_until[k] = (
         max(off.busy_until[k], world.tick) + world.behaviour.reporting.on_scene_hours
     )
     off.place[k] = place
-    return k, float(dist.min()), bool(len(free))
+    return k, dist, bool(len(free))
 
 
 def _investigate(

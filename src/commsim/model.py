@@ -103,7 +103,7 @@ class CommunityModel(mesa.Model):
         )
         residents = make_residents(
             config.population,
-            config.city.residents,
+            city.residents,
             city,
             streams["population"],
             config.trust.predisposition_sd,

@@ -232,7 +232,7 @@ def officers_for(residents: int, population: PopulationParams) -> int:
 def scale_of(config: Any) -> Scale:
     """Sizes of a config's city that unit costs multiply."""
     city = city_for(config.city)
-    residents = config.city.residents
+    residents = city.residents
     return Scale(
         residents=residents,
         households=float(city.households.sum()),

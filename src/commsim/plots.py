@@ -32,6 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
+from commsim.geometry import Boundary, hull_boundaries
 from commsim.outcomes import outcome as registry
 from commsim.results import (
     BASELINE,
@@ -494,15 +495,20 @@ def hotspot_map(
     counts: pd.DataFrame,
     strategies: Sequence[str] | None = None,
     top_share: float = 0.05,
+    boundaries: Sequence[Boundary] | None = None,
 ) -> Figure:
-    """City street map with crime hot spots, one panel per strategy on a shared scale.
+    """City street map with crime hot spots and neighbourhoods, one panel per strategy.
 
     Args:
-        graph: Street network; nodes are place ids with a ``pos`` (x, y in metres).
+        graph: Street network; nodes are place ids with a ``pos`` (x, y in metres)
+            and, optionally, a ``neighborhood``.
         counts: From :func:`commsim.results.place_counts` (``strategy``, ``place``,
             ``crimes_per_run``).
         strategies: Panels (default: every strategy in ``counts``, baseline first).
         top_share: Places in this top share by crime are ringed as hot spots.
+        boundaries: Neighbourhood outlines and names (metres); by default the
+            city's own (``graph.graph["boundaries"]``: real polygons when it has
+            them), else hulls around each neighbourhood's places.
 
     Returns:
         The figure.
@@ -510,6 +516,11 @@ def hotspot_map(
     names = _strategies(counts, strategies)
     nodes = list(graph.nodes)
     xy = np.array([graph.nodes[n]["pos"] for n in nodes], dtype=float) / 1000.0
+    if boundaries is None:
+        boundaries = graph.graph.get("boundaries")
+    if boundaries is None:
+        nb = np.array([graph.nodes[n].get("neighborhood", 0) for n in nodes])
+        boundaries = hull_boundaries(xy * 1000.0, nb, [str(k) for k in np.unique(nb)])
     index = {n: i for i, n in enumerate(nodes)}
     segs = np.array([[xy[index[u]], xy[index[v]]] for u, v in graph.edges()]).reshape(-1, 2, 2)
     values = {}
@@ -530,6 +541,7 @@ def hotspot_map(
     for ax, name in zip(axes, names, strict=True):
         v = values[name]
         ax.add_collection(LineCollection(segs, colors="#c8c8c8", linewidths=0.7, zorder=1))
+        _draw_boundaries(ax, boundaries)
         quiet = v <= 0
         ax.scatter(xy[quiet, 0], xy[quiet, 1], s=size * 0.25, color="#bdbdbd", zorder=2)
         order = np.argsort(v)
@@ -565,6 +577,26 @@ def hotspot_map(
         fig.colorbar(sc, ax=list(axes), label="Crimes at the place per run (mean)", shrink=0.85)
     fig.suptitle(f"Crime hot spots (black rings: top {top_share:.0%} of places)")
     return fig
+
+
+def _draw_boundaries(ax: Axes, boundaries: Sequence[Boundary]) -> None:
+    """Neighbourhood outlines (dashed) and names, in km; names shrink as neighbourhoods multiply."""
+    rings = [ring / 1000.0 for b in boundaries for ring in b.rings]
+    ax.add_collection(
+        LineCollection(rings, colors="#4d4d4d", linewidths=0.9, linestyles="--", zorder=1.5)
+    )
+    size = 9.0 if len(boundaries) <= 12 else 7.0 if len(boundaries) <= 40 else 5.0
+    for b in boundaries:
+        ax.annotate(
+            b.name,
+            b.label_xy / 1000.0,
+            ha="center",
+            va="center",
+            fontsize=size,
+            color="#1a1a1a",
+            zorder=5,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
+        )
 
 
 # --------------------------------------------------------------------------------------
