@@ -1,8 +1,10 @@
-"""Every calibration claim in the parameter table is measured here, on ten seeds.
+"""Every calibration claim in the parameter table is measured here, on twenty seeds.
 
 Each test names the parameter(s) whose source says "calibrated" and checks the
 default city's baseline against the published target (docs/validation.md
-lists them). Rates are pooled over seeds, as a survey pools respondents.
+lists them). Rates are pooled over seeds and two years, as a survey pools
+respondents: robbery is rare in a city of 5,000, so fewer would leave the
+clearance rate's own sampling error as wide as its target range.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from commsim.dynamics import TRUST_SD
 from commsim.population import dissimilarity
 from commsim.trust import Contact
 
-SEEDS = range(10)
+SEEDS = range(20)
+YEARS = 2
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +38,7 @@ def _baseline_year(seed: int) -> dict:
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
 
-    model = CommunityModel(load_config([]), seed=seed)
+    model = CommunityModel(load_config([f"days={365 * YEARS}"]), seed=seed)
     while model.running:
         model.step()
     w = model.world
@@ -78,7 +81,7 @@ def _resident_dissimilarity(model: CommunityModel) -> float:
 def _pooled(year, kind: str, per: str) -> float:
     crimes = sum(int((y["events"]["type"] == kind).sum()) for y in year)
     base = sum(y[per] for y in year)
-    return 1000.0 * crimes / base
+    return 1000.0 * crimes / base / YEARS
 
 
 # offending.rate_robbery, rate_burglary, rate_vandalism --------------------------------
@@ -122,12 +125,12 @@ def test_clearance_by_type_matches_ucr_2019(year, kind, low, high):
 
 # police.stops_per_patrol_hour, police.service_contacts_per_1000_year -------------------
 def test_contact_prevalence_matches_ppcs(year):
-    any_contact = np.mean([y["daily"]["contact_prevalence"].iloc[-1] for y in year])
+    any_contact = np.mean([y["daily"]["contact_prevalence"].iloc[364] for y in year])  # first year
     assert 0.21 <= any_contact <= 0.24  # BJS PPCS 2018: 24%, 2020: 21%
 
 
 def test_police_initiated_share_matches_ppcs(year):
-    stopped = np.mean([y["daily"]["stops"].sum() / y["aged_16_plus"] for y in year])
+    stopped = np.mean([y["daily"]["stops"].iloc[:365].sum() / y["aged_16_plus"] for y in year])
     assert 0.09 <= stopped <= 0.13  # BJS PPCS 2018/2020: 10-12%
 
 

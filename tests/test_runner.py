@@ -37,6 +37,8 @@ def test_written_run_reads_back_and_verifies(small_run, tmp_path):
         "config.yaml",
         "timeseries.parquet",
         "events.parquet",
+        "neighborhoods.parquet",
+        "places.parquet",
         "summary.json",
     }
     ts = pd.read_parquet(out / "timeseries.parquet")

@@ -148,11 +148,18 @@ def test_bad_arguments_give_one_clear_line(capsys, args, expected):
 def test_default_spec_is_valid_and_spans_behaviour_and_levers():
     spec, base = check_spec(load_spec())
     keys = [p.key for p in spec.parameters]
-    assert 8 <= len(keys) <= 12
+    assert 8 <= len(keys) <= 16
     assert any(k.startswith("policy.") for k in keys)
     assert any(not k.startswith("policy.") for k in keys)
     assert {"crimes", "trust_mean"} <= set(spec.outcomes)
-    assert base.days <= 365
+    assert base.days >= 730 and spec.replicates >= 3  # the offender population must respond
+    from commsim.params import SimConfig
+    from commsim.paramspec import lookup
+
+    for p in spec.parameters:  # behaviour ranges are the evidence's
+        info = lookup(SimConfig(), p.key)
+        if info.plausible and p.kind != "choice":
+            assert (p.low, p.high) == pytest.approx(info.plausible), p.key
 
 
 def test_integer_settings_are_rounded():

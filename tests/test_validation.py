@@ -49,7 +49,18 @@ def test_verdicts():
 
 
 def test_age_bands():
-    assert v.age_band(np.array([12, 17, 18, 24, 25, 49, 50, 64, 65, 90])).tolist() == [0, 0, 1, 1, 2, 3, 4, 4, 5, 5]
+    assert v.age_band(np.array([12, 17, 18, 24, 25, 49, 50, 64, 65, 90])).tolist() == [
+        0,
+        0,
+        1,
+        1,
+        2,
+        3,
+        4,
+        4,
+        5,
+        5,
+    ]
 
 
 def test_targets_label_every_finding_and_hold_ten_held_out_magnitudes():
@@ -58,11 +69,19 @@ def test_targets_label_every_finding_and_hold_ten_held_out_magnitudes():
     assert labels.count("held_out") >= 10
     for name, f in TARGETS["findings"].items():
         assert f["source"] and f["measure"] and f["range"], name
-    assert TARGETS["seeds"] >= 20 and len(TARGETS["city_layouts"]) >= 2 and TARGETS["horizon_days"] >= 730
+    assert (
+        TARGETS["seeds"] >= 20
+        and len(TARGETS["city_layouts"]) >= 2
+        and TARGETS["horizon_days"] >= 730
+    )
 
 
 def test_every_finding_has_a_measure():
     # Each range key is computed by the experiment (keys of measure_pair or in-process findings).
     source = _PATH.read_text()
     for key in v.ranges(TARGETS):
-        assert f'"{key}"' in source or f'"{key.split(".")[0]}.' in source or f"{key.split('.')[0]}" in source, key
+        assert (
+            f'"{key}"' in source
+            or f'"{key.split(".")[0]}.' in source
+            or f"{key.split('.')[0]}" in source
+        ), key

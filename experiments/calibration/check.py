@@ -54,17 +54,17 @@ def measure(args: tuple[list[str], int]) -> dict[str, float]:
         / households
         * 1000
         / years,
-        "contact prevalence 16+": float(s["contact_prevalence"].iloc[-1]),
-        "stopped share 16+": float(s["stops"].sum() / w.aged_16_plus.sum()),
+        "contact prevalence 16+": float(s["contact_prevalence"].iloc[min(364, len(s) - 1)]),
+        "stopped share 16+": float(s["stops"].iloc[:365].sum() / w.aged_16_plus.sum()),
         "trust within-group SD": float(s["trust_sd"].mean()),
         "active offenders per 1,000": float(s["active_offenders"].mean() / w.n_residents * 1000),
         "trust gap": float(s["trust_gap"].mean()),
     }
     for t in ("robbery", "burglary", "vandalism"):
         e = ev[ev.type == t]
-        out[f"{t} reported"] = float(e.reported.mean()) if len(e) else np.nan
+        out[f"{t} reported"] = (int(e.reported.sum()), len(e))
         rec = e[e.recorded]
-        out[f"clearance {t}"] = float(rec.arrested.mean()) if len(rec) else np.nan
+        out[f"clearance {t}"] = (int(rec.arrested.sum()), len(rec))
     del stopped
     return out
 
@@ -79,7 +79,12 @@ def main() -> None:
         rows = list(pool.map(measure, [(a.overrides, s) for s in range(a.seeds)]))
     keys = list(rows[0])
     for k in keys:
-        vals = np.array([r[k] for r in rows], float)
+        if isinstance(rows[0][k], tuple):  # pooled: successes over trials
+            num = sum(r[k][0] for r in rows)
+            den = sum(r[k][1] for r in rows)
+            vals = np.array([num / max(den, 1)])
+        else:
+            vals = np.array([r[k] for r in rows], float)
         lo, hi = TARGETS.get(k, (np.nan, np.nan))
         ok = "" if np.isnan(lo) else ("ok" if lo <= np.nanmean(vals) <= hi else "OFF")
         print(f"{k:32s} {np.nanmean(vals):8.3f}  (sd {np.nanstd(vals):.3f})  target {lo}-{hi} {ok}")

@@ -1,7 +1,7 @@
 """Does predictive policing's feedback loop run away? Recorded vs true crime by neighbourhood.
 
 Usage:
-    .venv/bin/python experiments/predictive_feedback/run.py [--seeds 10] [--years 3] [--launcher local --jobs 2]
+    .venv/bin/python experiments/predictive_feedback/run.py [--seeds 10] [--years 3] [--jobs 2]
 
 Lum & Isaac (2016) and Ensign et al. (2018) argue that patrol sent where recorded
 crime is highest records more crime there — officers see what happens near them —
@@ -59,7 +59,7 @@ STYLE = {
 
 
 def monthly_shares(events: pd.DataFrame, nb: int) -> pd.DataFrame:
-    """Per 30-day month: the neighbourhood's share of true and of recorded crime, and on-view share."""
+    """Per 30-day month: the neighbourhood's share of true and of recorded crime."""
     e = events.assign(month=events["day"] // 30)
     rows = []
     for month, g in e.groupby("month"):
@@ -89,7 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("MESA").setLevel(logging.WARNING)
     base = [f"days={365 * args.years}", "warmup_days=120"]
     jobs = [
-        Job(tuple([*ov, *base]), (("seed", s),), run_dir=args.out / "runs" / name / f"seed_{s}", label=name)
+        Job(
+            tuple([*ov, *base]),
+            (("seed", s),),
+            run_dir=args.out / "runs" / name / f"seed_{s}",
+            label=name,
+        )
         for s in range(args.seeds)
         for name, ov in SCENARIOS.items()
     ]
@@ -112,12 +117,16 @@ def main(argv: list[str] | None = None) -> int:
                 "seed": job.seed,
                 "patrol_share_nb": float(patrol.get(BIASED_NB, 0.0) / patrol.sum()),
                 "true_share_last_year": float((last_year["neighborhood"] == BIASED_NB).mean()),
-                "recorded_share_last_year": float((rec["neighborhood"] == BIASED_NB).mean()) if len(rec) else np.nan,
+                "recorded_share_last_year": float((rec["neighborhood"] == BIASED_NB).mean())
+                if len(rec)
+                else np.nan,
                 "recorded_to_true_nb": float(
-                    rec["neighborhood"].eq(BIASED_NB).sum() / max(last_year["neighborhood"].eq(BIASED_NB).sum(), 1)
+                    rec["neighborhood"].eq(BIASED_NB).sum()
+                    / max(last_year["neighborhood"].eq(BIASED_NB).sum(), 1)
                 ),
                 "recorded_to_true_rest": float(
-                    rec["neighborhood"].ne(BIASED_NB).sum() / max(last_year["neighborhood"].ne(BIASED_NB).sum(), 1)
+                    rec["neighborhood"].ne(BIASED_NB).sum()
+                    / max(last_year["neighborhood"].ne(BIASED_NB).sum(), 1)
                 ),
                 "crimes": len(events),
                 "on_view_share": float(events["on_view"].mean()),
@@ -140,14 +149,29 @@ def _figure(data: pd.DataFrame, years: int) -> None:
         (axes[1], "true_share", "Share of true crime"),
     ):
         for name, (colour, dash) in STYLE.items():
-            m = data[data["scenario"] == name].groupby("month")[column].mean().rolling(3, min_periods=1).mean()
-            ax.plot(m.index, m.to_numpy(), color=colour, linestyle=dash, linewidth=2, label=name.replace("_", " "))
+            m = (
+                data[data["scenario"] == name]
+                .groupby("month")[column]
+                .mean()
+                .rolling(3, min_periods=1)
+                .mean()
+            )
+            ax.plot(
+                m.index,
+                m.to_numpy(),
+                color=colour,
+                linestyle=dash,
+                linewidth=2,
+                label=name.replace("_", " "),
+            )
         ax.set_title(f"{title} in neighbourhood {BIASED_NB}")
         ax.set_xlabel("Month of the evaluation window")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("Share (3-month average over seeds)")
     axes[1].legend(loc="upper right", fontsize=9)
-    fig.suptitle("Predictive patrol from a biased start: does recorded crime run away from true crime?")
+    fig.suptitle(
+        "Predictive patrol from a biased start: does recorded crime run away from true crime?"
+    )
     for ext in ("png", "svg"):
         fig.savefig(HERE / f"shares.{ext}", dpi=120)
 

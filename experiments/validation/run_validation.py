@@ -1,7 +1,7 @@
 """Does the model reproduce published findings? Measures every finding of targets.yaml.
 
 Usage:
-    .venv/bin/python experiments/validation/run_validation.py [--seeds 20] [--launcher local --jobs 2]
+    .venv/bin/python experiments/validation/run_validation.py [--seeds 20] [--jobs 2]
 
 The findings and their pass ranges were committed (targets.yaml) before the model
 was run on them. Every scenario runs on two city layouts (``city.seed_offset``) with
@@ -44,7 +44,10 @@ SHOCK_DAY = 180
 SCENARIOS: dict[str, list[str]] = {
     "baseline": [],
     "hotspot": ["policy.patrol_strategy=hotspot"],
-    "watch": ["policy.watch_coverage=0.3", f"policy.watch_neighborhoods=[{','.join(map(str, COVERED))}]"],
+    "watch": [
+        "policy.watch_coverage=0.3",
+        f"policy.watch_neighborhoods=[{','.join(map(str, COVERED))}]",
+    ],
     "watch_everywhere": ["policy.watch_coverage=1.0"],
     "officers_plus_50": ["population.officers_per_1000=3.6"],
     "patrol_double": ["police.preventive_patrol_share=0.8"],
@@ -102,7 +105,7 @@ def catchment(adjacency: sparse.csr_matrix, places: Sequence[int]) -> np.ndarray
 
 
 def verdict(low: float, high: float, lo: float, hi: float) -> str:
-    """``reproduced`` (interval inside the range), ``consistent`` (mean inside) or ``not reproduced``."""
+    """``reproduced`` (interval in the range), ``consistent`` (mean in it), ``not reproduced``."""
     mean = (low + high) / 2
     if np.isfinite(low) and np.isfinite(high) and lo <= low and high <= hi:
         return "reproduced"
@@ -156,7 +159,10 @@ def jobs_for(targets: dict[str, Any], pairs: list[Pair], out: Path) -> list[Any]
 
 def load(run_dir: Path) -> dict[str, pd.DataFrame]:
     """A complete run's tables."""
-    return {name: pd.read_parquet(run_dir / f"{name}.parquet") for name in ("timeseries", "events", "places", "neighborhoods")}
+    return {
+        name: pd.read_parquet(run_dir / f"{name}.parquet")
+        for name in ("timeseries", "events", "places", "neighborhoods")
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -174,7 +180,8 @@ def population_facts(targets: dict[str, Any], pair: Pair) -> dict[str, Any]:
     res = w.residents
     n_nb = w.city.n_neighborhoods
     counts = np.stack(
-        [np.bincount(res.neighborhood, weights=res.group == g, minlength=n_nb) for g in range(2)], axis=1
+        [np.bincount(res.neighborhood, weights=res.group == g, minlength=n_nb) for g in range(2)],
+        axis=1,
     )
     size = counts.sum(axis=1)
     adults = w.aged_16_plus
@@ -193,7 +200,9 @@ def population_facts(targets: dict[str, Any], pair: Pair) -> dict[str, Any]:
     }
 
 
-def measure_pair(runs: dict[str, dict[str, pd.DataFrame]], facts: dict[str, Any], days: int) -> dict[str, float]:
+def measure_pair(
+    runs: dict[str, dict[str, pd.DataFrame]], facts: dict[str, Any], days: int
+) -> dict[str, float]:
     """Every finding's value for one (layout, seed) pair."""
     from commsim.calibration import near_repeat_ratio
 
@@ -222,7 +231,9 @@ def measure_pair(runs: dict[str, dict[str, pd.DataFrame]], facts: dict[str, Any]
     relative = (offender_bands / facts["age"]) / (offender_bands.sum() / facts["age"].sum())
     out["age_crime_curve.18-24"] = float(relative[1])
     out["age_crime_curve.65+"] = float(relative[5])
-    out["trust_gap_persists"] = float(ts.loc[ts["day"] >= 365, "trust_gap"].mean() - facts["gap_configured"])
+    out["trust_gap_persists"] = float(
+        ts.loc[ts["day"] >= 365, "trust_gap"].mean() - facts["gap_configured"]
+    )
     out["segregation"] = float(facts["dissimilarity"])
 
     # Hot spots: the places hot-spot patrol visits most, and their neighbours.
@@ -232,12 +243,16 @@ def measure_pair(runs: dict[str, dict[str, pd.DataFrame]], facts: dict[str, Any]
     year2 = lambda e: e[e["day"] >= 365]  # noqa: E731 - beliefs and patrol settle in year 1
     at = lambda e, where: int(year2(e)["place"].isin(where).sum())  # noqa: E731
     out["hotspot_effect"] = relative_change(at(ev, treated), at(runs["hotspot"]["events"], treated))
-    out["hotspot_displacement"] = relative_change(at(ev, around), at(runs["hotspot"]["events"], around))
+    out["hotspot_displacement"] = relative_change(
+        at(ev, around), at(runs["hotspot"]["events"], around)
+    )
 
     def recorded_in(e: pd.DataFrame, nbs: list[int]) -> int:
         return int((e["recorded"] & e["neighborhood"].isin(nbs)).sum())
 
-    out["watch_effect"] = relative_change(recorded_in(ev, COVERED), recorded_in(runs["watch"]["events"], COVERED))
+    out["watch_effect"] = relative_change(
+        recorded_in(ev, COVERED), recorded_in(runs["watch"]["events"], COVERED)
+    )
     more = runs["officers_plus_50"]["events"]
     violent = lambda e: int((e["type"] == "robbery").sum())  # noqa: E731
     prop = lambda e: int(e["type"].isin(["burglary", "vandalism"]).sum())  # noqa: E731
@@ -245,9 +260,13 @@ def measure_pair(runs: dict[str, dict[str, pd.DataFrame]], facts: dict[str, Any]
     out["police_elasticity_property"] = elasticity(prop(ev), prop(more), 2.4, 3.6)
     out["patrol_dose"] = relative_change(len(ev), len(runs["patrol_double"]["events"]))
     cp = runs["community_policing"]
-    out["community_policing.trust"] = float(cp["timeseries"]["trust_mean"].mean() - ts["trust_mean"].mean())
+    out["community_policing.trust"] = float(
+        cp["timeseries"]["trust_mean"].mean() - ts["trust_mean"].mean()
+    )
     out["community_policing.crime"] = relative_change(len(ev), len(cp["events"]))
-    out["pj_training"] = float(runs["training"]["timeseries"]["trust_mean"].mean() - ts["trust_mean"].mean())
+    out["pj_training"] = float(
+        runs["training"]["timeseries"]["trust_mean"].mean() - ts["trust_mean"].mean()
+    )
     for name in ("misconduct_fading", "misconduct_lasting"):
         out[f"misconduct_reporting.{name.split('_')[1]}"] = relative_change(
             _group_reporting(ev), _group_reporting(runs[name]["events"])
@@ -255,21 +274,34 @@ def measure_pair(runs: dict[str, dict[str, pd.DataFrame]], facts: dict[str, Any]
     low, high = facts["income"][0], facts["income"][2]
     victims = ev[ev["victim"] >= 0]
     out["income_gradient"] = float(
-        ((victims["victim_income"] == 0).sum() / low) / max((victims["victim_income"] == 2).sum() / high, 1e-12)
+        ((victims["victim_income"] == 0).sum() / low)
+        / max((victims["victim_income"] == 2).sum() / high, 1e-12)
     )
     stops = {g: first_year[f"stops_{g}"].sum() for g in facts["groups"]}
     adults = dict(zip(facts["groups"], facts["adults_by_group"], strict=True))
-    out["stop_parity"] = float(stops["minority"] / adults["minority"] - stops["majority"] / adults["majority"])
+    out["stop_parity"] = float(
+        stops["minority"] / adults["minority"] - stops["majority"] / adults["majority"]
+    )
     cleared = ev[ev["clearance"] != "none"]
-    out["clearance_route"] = float(cleared["clearance"].isin(["on_scene", "on_view"]).mean()) if len(cleared) else math.nan
+    out["clearance_route"] = (
+        float(cleared["clearance"].isin(["on_scene", "on_view"]).mean())
+        if len(cleared)
+        else math.nan
+    )
     nb = runs["watch_everywhere"]["neighborhoods"]
-    out["watch_where_crime_is_low"] = float(stats.spearmanr(nb["disadvantage"], nb["watch_participation"])[0])
+    out["watch_where_crime_is_low"] = float(
+        stats.spearmanr(nb["disadvantage"], nb["watch_participation"])[0]
+    )
     return out
 
 
 def _group_reporting(events: pd.DataFrame, group: str = "minority") -> float:
     """Share of the group's victimisations reported, in the year after the shock day."""
-    e = events[(events["victim_group"] == group) & (events["day"] >= SHOCK_DAY) & (events["day"] < SHOCK_DAY + 365)]
+    e = events[
+        (events["victim_group"] == group)
+        & (events["day"] >= SHOCK_DAY)
+        & (events["day"] < SHOCK_DAY + 365)
+    ]
     return float(e["reported"].mean()) if len(e) else math.nan
 
 
@@ -279,7 +311,11 @@ def in_process_findings(seeds: int) -> dict[str, list[float]]:
     from commsim.dynamics import TRUST_SD
     from commsim.trust import Contact
 
-    out: dict[str, list[float]] = {"positive_contact_effect.day_3": [], "positive_contact_effect.ratio_21_to_3": [], "asymmetry": []}
+    out: dict[str, list[float]] = {
+        "positive_contact_effect.day_3": [],
+        "positive_contact_effect.ratio_21_to_3": [],
+        "asymmetry": [],
+    }
     for seed in range(seeds):
         cfg = load_config(["days=30", "warmup_days=30"])
         a, b = CommunityModel(cfg, seed=seed), CommunityModel(cfg, seed=seed)
@@ -294,7 +330,9 @@ def in_process_findings(seeds: int) -> dict[str, list[float]]:
         for day in range(1, 22):
             a.run_days(1)
             b.run_days(1)
-            effect[day] = (b.residents.trust[treated] - a.residents.trust[treated]).mean() / TRUST_SD
+            effect[day] = (
+                b.residents.trust[treated] - a.residents.trust[treated]
+            ).mean() / TRUST_SD
         out["positive_contact_effect.day_3"].append(effect[3])
         out["positive_contact_effect.ratio_21_to_3"].append(effect[21] / effect[3])
         w = CommunityModel(load_config(["city=small"]), seed=seed).world
@@ -304,7 +342,10 @@ def in_process_findings(seeds: int) -> dict[str, list[float]]:
         trust.contact(w, 0, people[:10], Contact.CONVERSATION)
         w.officers.skill[0] = 0.0
         trust.contact(w, 0, people[10:], Contact.CONVERSATION)
-        out["asymmetry"].append((0.5 - w.residents.trust[people[10:]].mean()) / (w.residents.trust[people[:10]].mean() - 0.5))
+        out["asymmetry"].append(
+            (0.5 - w.residents.trust[people[10:]].mean())
+            / (w.residents.trust[people[:10]].mean() - 0.5)
+        )
     return out
 
 
@@ -369,9 +410,11 @@ def write_doc(table: pd.DataFrame, meta: dict[str, Any]) -> None:
         "before the model was run on them. Do not edit by hand.",
         "",
         f"**Design.** {meta['pairs']} pairs of (city layout, seed): layouts {meta['layouts']},",
-        f"seeds 0–{meta['seeds'] - 1}; {meta['horizon']} evaluated days after {meta['warmup']} days of warm-up;",
+        f"seeds 0–{meta['seeds'] - 1}; {meta['horizon']} evaluated days after "
+        f"{meta['warmup']} days of warm-up;",
         f"{len(SCENARIOS)} scenarios per pair, paired on the pair (common random numbers).",
-        f"Model {meta['version']} ({meta['commit']}), {meta['date']}, {meta['minutes']:.0f} minutes on {meta['jobs']} processes.",
+        f"Model {meta['version']} ({meta['commit']}), {meta['date']}, "
+        f"{meta['minutes']:.0f} minutes on {meta['jobs']} processes.",
         "",
         "**Labels.** *calibrated*: a default was set from the finding, so meeting it is a",
         "check of the calibration, not evidence. *structural*: true by construction of a",
@@ -413,8 +456,12 @@ def main(argv: list[str] | None = None) -> int:
     from commsim.store import git_commit
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=None, help="seeds per layout (default: targets.yaml)")
-    parser.add_argument("--out", type=Path, default=ROOT / "outputs" / "validation", help="run folder")
+    parser.add_argument(
+        "--seeds", type=int, default=None, help="seeds per layout (default: targets.yaml)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "outputs" / "validation", help="run folder"
+    )
     add_launcher_options(parser)
     args = parser.parse_args(argv)
     logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -430,9 +477,18 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     rows = []
     for pair in pairs:
-        runs = {name: load(args.out / "runs" / name / f"layout_{pair.layout}" / f"seed_{pair.seed}") for name in SCENARIOS}
+        runs = {
+            name: load(args.out / "runs" / name / f"layout_{pair.layout}" / f"seed_{pair.seed}")
+            for name in SCENARIOS
+        }
         facts = population_facts(targets, pair)
-        rows.append({"layout": pair.layout, "seed": pair.seed, **measure_pair(runs, facts, int(targets["horizon_days"]))})
+        rows.append(
+            {
+                "layout": pair.layout,
+                "seed": pair.seed,
+                **measure_pair(runs, facts, int(targets["horizon_days"])),
+            }
+        )
     values = pd.DataFrame(rows)
     extra = in_process_findings(min(seeds, 5))
     for key, vals in extra.items():
@@ -453,7 +509,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     write_doc(table, meta)
     for _, r in table.iterrows():
-        print(f"{r['label']:11s} {r['key']:40s} {_num(r['mean']):>9s} [{_num(r['low'])}, {_num(r['high'])}] {r['verdict']}")
+        interval = f"[{_num(r['low'])}, {_num(r['high'])}]"
+        print(f"{r['label']:11s} {r['key']:40s} {_num(r['mean']):>9s} {interval} {r['verdict']}")
     return 0
 
 

@@ -215,7 +215,7 @@ class OffendingParams(Section):
     # a full opportunity and no deterrence; set so each type's victimisation
     # meets its NCVS rate on the default city (tests/test_calibration.py).
     rate_burglary: float = param(
-        0.0011,
+        0.0013,
         lo=0,
         hi=1,
         unit="per offender-hour out",
@@ -229,7 +229,7 @@ class OffendingParams(Section):
         source="calibrated to NCVS 2022: robbery ~2.5 per 1,000 persons 12+",
     )
     rate_vandalism: float = param(
-        0.0085,
+        0.011,
         lo=0,
         hi=1,
         unit="per young offender-hour out",
@@ -508,14 +508,14 @@ class ClearanceParams(Section):
     # Investigation: solvability by type (evidence left, suspects named), raised
     # by cooperating victims and witnesses (Eck 1983; Greenwood et al. 1977).
     solvability_burglary: float = param(
-        0.1,
+        0.07,
         lo=0,
         hi=1,
         unit="chance with full cooperation",
         source="calibrated to UCR 2019: burglary clearance ~14%",
     )
     solvability_robbery: float = param(
-        0.22,
+        0.15,
         lo=0,
         hi=1,
         unit="chance with full cooperation",
@@ -723,7 +723,7 @@ class PoliceParams(Section):
     )
     skill_sd: float = param(0.06, lo=0, hi=1, unit="sd between officers", source="assumption")
     stops_per_patrol_hour: float = param(
-        0.04,
+        0.046,
         lo=0,
         hi=20,
         unit="police-initiated contacts per patrol hour",
@@ -737,7 +737,7 @@ class PoliceParams(Section):
         source="assumption",
     )
     service_contacts_per_1000_year: float = param(
-        135.0,
+        140.0,
         lo=0,
         hi=2000,
         unit="contacts per 1,000 residents per year",

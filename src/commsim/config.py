@@ -26,6 +26,7 @@ from commsim.params import (
     SimConfig,
     with_overrides,
 )
+from commsim.paramspec import describe
 
 SCHEMA_NAME = "commsim_schema"
 
@@ -141,6 +142,12 @@ def config_from_kwargs(
     if policy is not None:
         cfg = with_overrides(cfg, policy=preset("policy", policy, PolicyConfig))
     policy_fields = {f.name for f in fields(PolicyConfig)}
+    # Levers outside the policy section (the patrol dose) go by their own name too.
+    other_levers = {
+        p.key.rsplit(".", 1)[1]: p.key
+        for p in describe(SimConfig)
+        if p.lever and not p.key.startswith("policy.")
+    }
     for key in levers or {}:
         if f"policy.{key}" in RENAMED_KEYS:
             raise renamed(f"policy.{key}")
@@ -148,11 +155,15 @@ def config_from_kwargs(
     for key, value in (levers or {}).items():
         if key in policy_fields:
             changes[f"policy.{key}"] = value
+        elif key in other_levers:
+            changes[other_levers[key]] = value
         elif key in ("days", "warmup_days"):
             changes[key] = value
         else:
             raise ConfigError(
-                key, value, "unknown model argument; use a policy lever, days or warmup_days"
+                key,
+                value,
+                "unknown model argument; use a lever, days or warmup_days",
             )
     if seed is not None:
         changes["seed"] = seed

@@ -123,7 +123,7 @@ def response_minutes(
 
 
 def on_scene_arrest_probability(response_min: float, at_zero: float, tau_min: float) -> float:
-    """Chance the offender is caught on the scene: falls with response time (Spelman & Brown 1981)."""
+    """Chance the offender is caught on the scene; falls with response (Spelman & Brown 1981)."""
     return float(at_zero * np.exp(-response_min / tau_min))
 
 

@@ -175,7 +175,7 @@ def _investigate(
 
 
 def investigations(world: World) -> None:
-    """Cases whose time has come: clear them (arresting the offender if still free) or close them."""
+    """Cases whose time has come: clear them (arresting the offender) or close them."""
     due = [case for case in world.cases if case.due_tick <= world.tick]
     if not due:
         return

@@ -275,7 +275,7 @@ class CommunityModel(mesa.Model):
         return agent
 
     def sync_space(self) -> None:
-        """Place active offenders' and on-duty officers' agents on the Network cells their arrays say."""
+        """Put active offenders and on-duty officers on the Network cells their arrays say."""
         w = self.world
         where: dict[Any, int] = {}
         for resident in w.active:

@@ -168,7 +168,7 @@ def group_shares(
 
 
 def dissimilarity(shares: np.ndarray, size: np.ndarray, a: int = 0, b: int = 1) -> float:
-    """Dissimilarity index between groups ``a`` and ``b`` over neighbourhoods (0: even, 1: apart)."""
+    """Dissimilarity of groups ``a`` and ``b`` over neighbourhoods (0: even, 1: apart)."""
     pop_a, pop_b = shares[:, a] * size, shares[:, b] * size
     if pop_a.sum() <= 0 or pop_b.sum() <= 0:
         return 0.0

@@ -53,7 +53,7 @@ class Streams:
         return self._gens[name]
 
     def keyed(self, name: str, tick: int, ids: np.ndarray, slots: int = 1) -> np.ndarray:
-        """Uniform draws in [0, 1), shape (len(ids), slots), keyed by (seed, name, tick, id, slot)."""
+        """Uniform draws in [0, 1), shape (len(ids), slots), keyed by (seed, name, tick, id)."""
         with np.errstate(over="ignore"):
             key = _mix(np.uint64((self.seed * 0x100000001 + zlib.crc32(name.encode())) % 2**64))
             base = key ^ _mix(np.uint64(tick) * _TICK + _GOLDEN)

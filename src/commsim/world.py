@@ -146,16 +146,37 @@ class NeighborhoodTally:
     contacts: np.ndarray = field(init=False)
     arrests: np.ndarray = field(init=False)
     trust_days: np.ndarray = field(init=False)  # sum over days of mean trust
+    watch_days: np.ndarray = field(init=False)  # sum over days of watch participation
     days: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("crimes", "recorded", "victimizations", "reported_victimizations", "stops"):
+        for name in (
+            "crimes",
+            "recorded",
+            "victimizations",
+            "reported_victimizations",
+            "stops",
+            "contacts",
+            "arrests",
+            "trust_days",
+            "watch_days",
+        ):
             setattr(self, name, _zeros(self.n))
-        self.contacts, self.arrests, self.trust_days = (
-            _zeros(self.n),
-            _zeros(self.n),
-            _zeros(self.n),
-        )
+
+
+@dataclass
+class PlaceTally:
+    """Run totals per place over the evaluation window (the places table)."""
+
+    n: int
+    crimes: np.ndarray = field(init=False)
+    recorded: np.ndarray = field(init=False)
+    patrol_hours: np.ndarray = field(init=False)  # officer presence, summed over hours
+    stops: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        for name in ("crimes", "recorded", "patrol_hours", "stops"):
+            setattr(self, name, _zeros(self.n))
 
 
 @dataclass
@@ -395,8 +416,8 @@ __all__ = [
     "Clock",
     "DayCounter",
     "NeighborhoodTally",
-    "PlaceTally",
     "PlaceState",
+    "PlaceTally",
     "Routine",
     "World",
 ]

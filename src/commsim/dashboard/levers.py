@@ -33,6 +33,7 @@ PATROL_WORDS = {
     "hotspot": "hot spots",
     "community": "community beats",
     "mixed": "mixed",
+    "predictive": "predictive",
 }
 
 
@@ -41,7 +42,8 @@ class Lever:
     """A policy field the dashboard shows as a slider or a list.
 
     Attributes:
-        name: the ``policy.*`` field.
+        name: the field's name (``watch_coverage``).
+        key: its dotted config key (``policy.watch_coverage``).
         label: the words beside the control.
         kind: "float", "int" or "select".
         lo: lowest slider value (as shown).
@@ -56,6 +58,7 @@ class Lever:
     name: str
     label: str
     kind: str
+    key: str = ""
     lo: float = 0.0
     hi: float = 1.0
     step: float = 0.05
@@ -115,7 +118,7 @@ def lever_specs() -> tuple[Lever, ...]:
     the dashboard only decides how a value is written (shares as percent, dollars in
     millions) and where a slider stops (:data:`SLIDER_HI`).
     """
-    infos = [i for i in describe(SimConfig) if i.lever and i.key.startswith("policy.")]
+    infos = [i for i in describe(SimConfig) if i.lever]
     names = [i.key.split(".", 1)[1] for i in infos]
     order = sorted(range(len(infos)), key=lambda k: (FIRST.index(names[k]) if names[k] in FIRST
                                                      else len(FIRST), k))  # fmt: skip
@@ -124,14 +127,17 @@ def lever_specs() -> tuple[Lever, ...]:
 
 def _lever(info: ParamInfo, name: str) -> Lever:
     if info.choices:
-        return Lever(name, info.label, "select", choices=tuple(info.choices))
+        return Lever(name, info.label, "select", key=info.key, choices=tuple(info.choices))
     lo = float(info.lo or 0.0)
     hi = float(min(info.hi if info.hi is not None else 1.0, SLIDER_HI.get(name, math.inf)))
     step = float(info.step or (1 if info.type is int else 0.05))
     if info.unit.startswith("USD"):  # written and moved in millions
-        return Lever(name, info.label, "float", lo / 1e6, hi / 1e6, step / 1e6, "$M", scale=1e6)
+        return Lever(
+            name, info.label, "float", info.key, lo / 1e6, hi / 1e6, step / 1e6, "$M", scale=1e6
+        )
     unit = "percent" if info.unit.startswith("share") else ""
-    return Lever(name, info.label, "int" if info.type is int else "float", lo, hi, step, unit)
+    kind = "int" if info.type is int else "float"
+    return Lever(name, info.label, kind, info.key, lo, hi, step, unit)
 
 
 LEVERS: tuple[Lever, ...] = lever_specs()
@@ -171,8 +177,16 @@ def load_preset(preset: str, city: str) -> SimConfig:
 
 def preset_levers(preset: str, city: str = DEFAULT_CITY) -> dict[str, Any]:
     """The levers' values (as shown on the sliders) of a preset."""
-    policy = load_preset(preset, city).policy
-    return {lever.name: lever.to_display(getattr(policy, lever.name, None)) for lever in LEVERS}
+    config = load_preset(preset, city)
+    return {lever.name: lever.to_display(lookup_value(config, lever.key)) for lever in LEVERS}
+
+
+def lookup_value(config: Any, key: str) -> Any:
+    """The value of a dotted key in a config."""
+    value = config
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
 
 
 def lever_summary(levers: dict[str, Any], policy: Any = None) -> str:

@@ -91,7 +91,7 @@ def _warm(model: CommunityModel) -> CommunityModel:
 
 
 def _config(preset: str, city: str, seed: int, levers: dict[str, Any]) -> SimConfig:
-    changes = {f"policy.{k}": lever_by_name(k).to_config(v) for k, v in levers.items()}
+    changes = {lever_by_name(k).key: lever_by_name(k).to_config(v) for k, v in levers.items()}
     return with_overrides(load_preset(preset, city), seed=seed, **changes)
 
 

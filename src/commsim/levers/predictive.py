@@ -58,12 +58,28 @@ class PredictiveEvidence(Section):
     time_share: float = param(
         0.6, lo=0, hi=1, unit="share of patrol hours at flagged places", source="assumption"
     )
+    count_on_view: bool = param(
+        True,
+        source="choice",
+        doc="Count crimes officers found themselves in the forecast (False: only crimes residents reported).",
+    )
+    history_bias: float = param(
+        1.0,
+        lo=0,
+        hi=100,
+        unit="x recorded crime in the biased neighbourhood's history",
+        source="scenario",
+        doc="Inflate the recorded history of one neighbourhood when the strategy starts (a biased start, Lum & Isaac 2016).",
+    )
+    history_bias_neighborhood: int = param(0, lo=0, unit="neighbourhood id", source="scenario")
 
 
 def forecast(world: World, ev: PredictiveEvidence, history: np.ndarray | None = None) -> np.ndarray:
     """Each place's forecast from recorded crime: decayed counts plus a neighbour share."""
     if history is None:
-        history = world.places.recorded_history if ev.count_on_view else world.places.reported_history
+        history = (
+            world.places.recorded_history if ev.count_on_view else world.places.reported_history
+        )
     history = history[: ev.window_days]
     weights = np.exp(-np.arange(len(history)) / ev.memory_days)
     own = weights @ history
@@ -101,10 +117,15 @@ class PredictivePatrol(PatrolStrategy):
         """Each morning, refresh the forecast and the flagged places."""
         if world.hour == 0 or not len(self.flagged):
             ev = self.evidence
-            history = world.places.recorded_history if ev.count_on_view else world.places.reported_history
+            history = (
+                world.places.recorded_history if ev.count_on_view else world.places.reported_history
+            )
             if world.tick < self.bias_until:
                 # Only the records from before the strategy started carry the bias.
-                age = (world.tick - 24 * np.arange(len(history)) < self.bias_until - 24 * ev.window_days)
+                age = (
+                    world.tick - 24 * np.arange(len(history))
+                    < self.bias_until - 24 * ev.window_days
+                )
                 history = np.where(age[:, None], history * self.bias[None, :], history)
             score = forecast(world, ev, history)
             k = max(1, round(ev.share_places * world.city.n_places))
