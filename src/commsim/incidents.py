@@ -25,6 +25,7 @@ from commsim.world import Case, World
 
 MAX_WITNESSES = 5
 CLEARANCES = ("none", "on_scene", "on_view", "investigation")
+CRIME_DRAWS = 7  # victim, guardian report, seen, on-view arrest, on-scene arrest, case, delay
 EVENT_DTYPES = {
     "day": "int64",
     "hour": "int64",
@@ -52,31 +53,36 @@ def handle_crime(
 ) -> dict[str, Any]:
     """Resolve one crime and return its event row (DESIGN §2, process 5)."""
     res, rp, c = world.residents, world.behaviour.reporting, world.behaviour.clearance
-    rng = world.stream("reporting")
+    # Keyed draws (common random numbers): the crime's by (hour, offender), each
+    # person's by (hour, person), so a lever that changes one decision does not
+    # reshuffle the luck of every later one, and lower trust can only turn a
+    # report into no report, never the reverse.
+    u = world.streams.keyed("crime", world.tick, np.array([offender]), CRIME_DRAWS)[0]
     acting = [lv for lv in levers if lv.acting]
     present = world.present(place)
     present = present[present != offender]
-    victim = _pick_victim(world, kind, place, present, offender, rng)
+    victim = _pick_victim(world, kind, place, present, offender, u[0])
     others = present[present != victim] if victim >= 0 else present
     notice = np.full(len(others), rp.notice_prob)
     for lever in acting:
         factor = lever.notice_factor(world, others)
         if factor is not None:
             notice = notice * factor
-    witnesses = others[rng.random(len(others)) < notice][:MAX_WITNESSES]
-    reporters = _decide_reports(world, acting, victim, witnesses, kind, rng)
-    guardian_reported = bool(rng.random() < world.places.reporters_extra[place])
+    noticed = world.streams.keyed("notice", world.tick, others)[:, 0] < notice
+    witnesses = others[noticed][:MAX_WITNESSES]
+    reporters = _decide_reports(world, acting, victim, witnesses, kind)
+    guardian_reported = bool(u[1] < world.places.reporters_extra[place])
     reported = len(reporters) > 0 or guardian_reported
     vis = getattr(c, f"visibility_{kind}")
     unseen = (1 - c.see_here * vis) ** world.places.officers_here[place] * (
         1 - c.see_adjacent * vis
     ) ** world.places.officers_near[place]
-    on_view = bool(rng.random() >= unseen)
+    on_view = bool(u[2] >= unseen)
     recorded = reported or on_view
     response: float | None = None
     clearance = "none"
     if on_view:
-        if rng.random() < c.on_view_arrest:
+        if u[3] < c.on_view_arrest:
             clearance = "on_view"
     elif reported:
         handling = rp.call_handling_min
@@ -87,7 +93,7 @@ def handle_crime(
         officer, distance, free = dispatch(world, place)
         response = dynamics.response_minutes(distance, rp, handling_min=handling, officer_free=free)
         at_zero = getattr(c, f"on_scene_{kind}")
-        if rng.random() < dynamics.on_scene_arrest_probability(
+        if u[4] < dynamics.on_scene_arrest_probability(
             response, at_zero, c.response_tau_min
         ):
             clearance = "on_scene"
@@ -118,7 +124,7 @@ def handle_crime(
     if clearance != "none":
         justice.arrest(world, offender, place, kind)
     elif recorded:
-        _investigate(world, offender, place, kind, victim, witnesses, row, rng)
+        _investigate(world, offender, place, kind, victim, witnesses, row, u[5:7])
         justice.got_away(world, offender)
     else:
         justice.got_away(world, offender)
@@ -157,7 +163,7 @@ def _investigate(
     victim: int,
     witnesses: np.ndarray,
     row: dict[str, Any],
-    rng: np.random.Generator,
+    u: np.ndarray,
 ) -> None:
     """Decide now whether and when investigation will clear the crime (Eck 1983)."""
     res, c = world.residents, world.behaviour.clearance
@@ -165,12 +171,14 @@ def _investigate(
     coop = dynamics.cooperation_probability(
         res.trust[people], c.cooperation_base, c.cooperation_logit_per_sd, world.trust_reference
     )
-    cooperating = bool((rng.random(len(people)) < coop).any()) if len(people) else False
+    keyed = world.streams.keyed("cooperate", world.tick, people)[:, 0] if len(people) else people
+    cooperating = bool((keyed < coop).any()) if len(people) else False
     chance = getattr(c, f"solvability_{kind}") * (1.0 if cooperating else c.uncooperative_factor)
     if world.places.intel_until[place] > world.tick:
         chance += c.intel_bonus
-    clears = bool(rng.random() < min(chance, 1.0))
-    due = world.tick + max(1, int(24 * rng.exponential(c.investigation_days)))
+    clears = bool(u[0] < min(chance, 1.0))
+    delay_days = -np.log1p(-u[1]) * c.investigation_days  # exponential
+    due = world.tick + max(1, int(24 * delay_days))
     world.cases.append(Case(due, offender, place, kind, None if world.in_warmup else row, clears))
 
 
@@ -200,17 +208,12 @@ def censor_open_cases(world: World) -> None:
 
 
 def _pick_victim(
-    world: World,
-    kind: str,
-    place: int,
-    present: np.ndarray,
-    offender: int,
-    rng: np.random.Generator,
+    world: World, kind: str, place: int, present: np.ndarray, offender: int, u: float
 ) -> int:
     """Burglary and vandalism hit a household living there; robbery someone present."""
     pool = present if kind == "robbery" else world.residents.at_home_place(place)
     pool = pool[pool != offender]
-    return int(pool[rng.integers(len(pool))]) if len(pool) else -1
+    return int(pool[int(u * len(pool))]) if len(pool) else -1
 
 
 def _decide_reports(
@@ -219,7 +222,6 @@ def _decide_reports(
     victim: int,
     witnesses: np.ndarray,
     kind: str,
-    rng: np.random.Generator,
 ) -> np.ndarray:
     """Victim and witnesses each decide whether to call the police."""
     res, rp = world.residents, world.behaviour.reporting
@@ -243,4 +245,4 @@ def _decide_reports(
         fear=res.fear[people],
         trust_mean=world.trust_reference,
     )
-    return people[rng.random(len(people)) < p]
+    return people[world.streams.keyed("report", world.tick, people)[:, 0] < p]

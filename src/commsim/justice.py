@@ -22,15 +22,15 @@ RISK_OFFSET_MAX = 0.5  # an offender's own risk sits at most this far from the s
 def arrest(world: World, offender: int, place: int, kind: str, heard: bool = True) -> None:
     """Arrest ``offender`` for a crime of ``kind`` at ``place``."""
     res, j, r = world.residents, world.behaviour.justice, world.behaviour.risk
-    rng = world.stream("custody")
-    u = rng.random(3)
+    # Keyed by (hour, offender): the court's luck does not depend on other arrests.
+    u = world.streams.keyed("custody", world.tick, np.array([offender]), 3)[0]
     res.risk[offender] = min(RISK_OFFSET_MAX, res.risk[offender] + r.own_arrest_gain)
     if heard:
         offending.heard_of_arrest(world, place)
     if res.offender[offender] == ACTIVE:
         days = j.pretrial_days
         if u[0] < getattr(j, f"convicted_{kind}") and u[1] < getattr(j, f"custody_{kind}"):
-            days += rng.exponential(getattr(j, f"custody_days_{kind}"))
+            days += -np.log1p(-u[2]) * getattr(j, f"custody_days_{kind}")  # exponential
         if days > 0:
             res.offender[offender] = CUSTODY
             res.release_tick[offender] = world.tick + max(1, int(24 * days))

@@ -127,6 +127,12 @@ class Spec:
     base_overrides: tuple[str, ...] = ()
     seed: int = 0
     replicates: int = 1
+    contrast: tuple[str, ...] = ()  # overrides of a treatment: outcomes become its effect
+
+    @property
+    def arms(self) -> list[tuple[str, ...]]:
+        """The overrides each sample runs: the base alone, or base and treatment (paired)."""
+        return [()] if not self.contrast else [(), tuple(self.contrast)]
 
     @property
     def problem(self) -> dict[str, Any]:
@@ -192,7 +198,7 @@ def _resolve_spec_path(path: str | Path | None) -> Path:
     )
 
 
-_SPEC_KEYS = ("parameters", "outcomes", "base_overrides", "seed", "replicates")
+_SPEC_KEYS = ("parameters", "outcomes", "base_overrides", "seed", "replicates", "contrast")
 
 
 def parse_spec(raw: Mapping[str, Any]) -> Spec:
@@ -224,7 +230,10 @@ def parse_spec(raw: Mapping[str, Any]) -> Spec:
         raise ConfigError("seed", seed, "must be a non-negative integer")
     if not isinstance(replicates, int) or isinstance(replicates, bool) or replicates < 1:
         raise ConfigError("replicates", replicates, "must be a positive integer")
-    return Spec(parsed, tuple(outcomes), tuple(base), seed, replicates)
+    contrast = raw.get("contrast") or []
+    if isinstance(contrast, str) or not all(isinstance(o, str) for o in contrast):
+        raise ConfigError("contrast", contrast, "must be a list of key=value strings (the treatment)")
+    return Spec(parsed, tuple(outcomes), tuple(base), seed, replicates, tuple(contrast))
 
 
 def _parse_parameter(key: str, entry: Any) -> Parameter:
@@ -391,11 +400,11 @@ def jobs_for(spec: Spec, inputs: np.ndarray, runs_dir: Path | None = None) -> li
     jobs = []
     for i, row in enumerate(inputs):
         values = tuple((p.key, p.value(x)) for p, x in zip(spec.parameters, row, strict=True))
-        for s in seeds:
+        for s, arm in ((s, arm) for s in seeds for arm in spec.arms):
             job = engine.Job(
-                overrides=tuple(spec.base_overrides),
+                overrides=(*spec.base_overrides, *arm),
                 values=(*values, ("seed", s)),
-                label=f"sample {i} seed {s}",
+                label=f"sample {i} seed {s}" + (" treatment" if arm else ""),
             )
             if runs_dir is not None:
                 name = store.short_hash(" ".join(job.all_overrides))
@@ -451,9 +460,11 @@ def evaluate(
         )
     values = [[float((r.summary or {})[o]) for o in spec.outcomes] for r in results]
     array = np.asarray(values, dtype=float).reshape(
-        len(inputs), spec.replicates, len(spec.outcomes)
+        len(inputs), spec.replicates, len(spec.arms), len(spec.outcomes)
     )
-    return array.mean(axis=1)
+    if spec.contrast:  # the treatment's effect, paired on seed
+        return (array[:, :, 1] - array[:, :, 0]).mean(axis=1)
+    return array[:, :, 0].mean(axis=1)
 
 
 def compute_indices(
@@ -553,6 +564,7 @@ def _with_changes(
         base_overrides=(*spec.base_overrides, *(base_overrides or ())),
         seed=spec.seed if seed is None else int(seed),
         replicates=spec.replicates if replicates is None else int(replicates),
+        contrast=spec.contrast,
     )
 
 
@@ -770,17 +782,18 @@ def write_outputs(
     store.write_parquet(out / "samples.parquet", samples)
     name = "Morris screening" if method == "morris" else "Sobol indices"
     fixed = ", ".join(spec.base_overrides) or "defaults"
+    runs = len(inputs) * spec.replicates * len(spec.arms)
+    what = f"the effect of {', '.join(spec.contrast)}" if spec.contrast else "each outcome"
     fig = ranking_figure(
-        table,
-        title=f"{name}: which parameters drive each outcome\n"
-        f"({len(inputs) * spec.replicates} runs; {fixed})",
+        table, title=f"{name}: which parameters drive {what}\n({runs} runs; {fixed})"
     )
     store.atomic_write(out / "ranking.png", lambda p: fig.savefig(p, format="png", dpi=120))
     manifest = {
         "status": "complete",
         "method": method,
         "n": n,
-        "runs": int(len(inputs) * spec.replicates),
+        "runs": int(len(inputs) * spec.replicates * len(spec.arms)),
+        "contrast": list(spec.contrast),
         "seed": spec.seed,
         "replicates": spec.replicates,
         "base_overrides": list(spec.base_overrides),

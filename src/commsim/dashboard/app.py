@@ -33,8 +33,10 @@ from commsim.citymap import (
 )
 from commsim.dashboard.layout import page_css, split_box
 from commsim.dashboard.levers import (
+    EVIDENCE_WORDS,
     LEVERS,
     Lever,
+    evidence,
     lever_summary,
     list_presets,
     preset_label,
@@ -317,6 +319,7 @@ def Header(run: WorkshopRun, status: dict[str, Any]) -> None:  # noqa: N802
         )
     summary = lever_summary(run.lever_values, run.config.policy)
     solara.Text(f"{preset_label(run.preset)}: {summary}", classes=["commsim-strategy"])
+    solara.Text(EVIDENCE_WORDS[evidence()], classes=["commsim-evidence"])
     if run.notice:
         solara.Warning(run.notice, dense=True, classes=["commsim-notice"])
 

@@ -20,7 +20,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from commsim.dashboard.levers import DEFAULT_CITY, list_cities, list_presets
+from commsim.dashboard.levers import (
+    DEFAULT_CITY,
+    DEFAULT_EVIDENCE,
+    ENV_EVIDENCE,
+    EVIDENCE,
+    list_cities,
+    list_presets,
+)
 from commsim.dashboard.settings import ENV_HOSTS, PageSettings
 
 DEFAULT_PORT = 8765
@@ -135,6 +142,13 @@ def _parser() -> argparse.ArgumentParser:
         "--city", default=DEFAULT_CITY, help=f"city to show (default {DEFAULT_CITY}; small, ...)"
     )
     p.add_argument("--preset", default="baseline", help="strategy to open with (default baseline)")
+    p.add_argument(
+        "--evidence",
+        default=DEFAULT_EVIDENCE,
+        choices=sorted(EVIDENCE),
+        help="how strongly incidents move trust and reporting (default upper: the upper end of "
+        "the evidence, so the loop shows; central: the model's defaults)",
+    )
     p.add_argument("--seed", default="1", help="random seed of the first run (default 1)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument(
@@ -200,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     url_host = f"[{shown_host}]" if ":" in shown_host else shown_host
     url = f"http://{url_host}:{port}/"
     hosts = served_hosts(args.host, args.allow_host)
-    proc = subprocess.Popen(server_command(args.host, port), env=server_env(settings, hosts))
+    env = {**server_env(settings, hosts), ENV_EVIDENCE: args.evidence}
+    proc = subprocess.Popen(server_command(args.host, port), env=env)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         if not wait_for_port(shown_host, port, alive=lambda: proc.poll() is None):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,35 @@ from commsim.paramspec import ParamInfo, describe
 
 # The default city has enough crime (a few a day) for reporting to be a signal a
 # room can read; the small city is kept for quick demos (``--city small``).
-DEFAULT_CITY = "default"
+DEFAULT_CITY = "workshop"
+#: What the misconduct button assumes. "upper": the upper end of the evidence — an
+#: incident lowers the touched group's trust by 1.5 SD for good, and trust weighs on
+#: reporting as strongly as the plausible range allows (Desmond, Papachristos & Kirk
+#: 2016 found calls down ~17% for a year) — so a room can see the loop. "central": the
+#: model's defaults (Zoorob 2020 found no lasting effect): the same incident then moves
+#: trust but reporting only a little. The page says which one it shows.
+EVIDENCE: dict[str, tuple[str, ...]] = {
+    "upper": (
+        "shocks.misconduct_drop=0.3",
+        "shocks.lasting_share=1",
+        "reporting.trust_logit_per_sd=0.5",
+    ),
+    "central": (),
+}
+EVIDENCE_WORDS = {
+    "upper": "Incidents as the upper end of the evidence (Desmond et al. 2016)",
+    "central": "Incidents as the model's central evidence (Zoorob 2020)",
+}
+DEFAULT_EVIDENCE = "upper"
+ENV_EVIDENCE = "COMMSIM_DASHBOARD_EVIDENCE"
+
+
+def evidence() -> str:
+    """The evidence scenario this dashboard process shows (set by ``--evidence``)."""
+    value = os.environ.get(ENV_EVIDENCE, DEFAULT_EVIDENCE)
+    return value if value in EVIDENCE else DEFAULT_EVIDENCE
+
+
 PATROL_WORDS = {
     "random": "random beats",
     "hotspot": "hot spots",
@@ -170,9 +199,11 @@ def preset_label(name: str) -> str:
 
 
 @functools.lru_cache(maxsize=32)
-def load_preset(preset: str, city: str) -> SimConfig:
-    """The full config of a preset on a city."""
-    return commsim.load_config([f"city={city}", f"policy={preset}"])
+def load_preset(preset: str, city: str, scenario: str | None = None) -> SimConfig:
+    """The full config of a preset on a city, under the dashboard's evidence scenario."""
+    return commsim.load_config(
+        [f"city={city}", f"policy={preset}", *EVIDENCE[scenario or evidence()]]
+    )
 
 
 def preset_levers(preset: str, city: str = DEFAULT_CITY) -> dict[str, Any]:
