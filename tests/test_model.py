@@ -424,18 +424,6 @@ def test_trust_returns_to_each_residents_own_predisposition():
     assert gap.mean() < 0.2 / 8
 
 
-def test_lower_income_households_are_victimised_more():
-    low = high = low_n = high_n = 0
-    for s in SEEDS:
-        r = cached_run(MID, s)
-        ev = r.events
-        low += int((ev["victim_income"] == 0).sum())
-        high += int((ev["victim_income"] == 2).sum())
-    model = CommunityModel(load_config(list(MID)), seed=0)
-    low_n, high_n = (model.residents.income == 0).sum(), (model.residents.income == 2).sum()
-    assert low / low_n > high / high_n
-
-
 def test_no_policy_acts_during_warmup_and_windows_are_respected():
     cfg = load_config(["city=small", "days=40", "warmup_days=10", "policy.watch_coverage=0.5",
                        "policy.start_day=10", "policy.end_day=20"])  # fmt: skip
