@@ -8,13 +8,14 @@ PIP := $(BIN)/python -m pip
 export SOLARA_TELEMETRY_MIXPANEL_ENABLE := false
 export RAY_USAGE_STATS_ENABLED := 0
 
-.PHONY: run test lint format bench system-deps clean help
+.PHONY: run test validate lint format bench system-deps clean help
 
 help:
 	@echo "make run    - install and compare the named strategies on the default city"
 	@echo "make test   - install dev extras and run the test suite"
 	@echo "make lint   - ruff check and format check"
 	@echo "make bench  - benchmark against Mesa's Epstein example"
+	@echo "make validate - the heavy checks: validation, sensitivity, predictive feedback (hours)"
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "commsim needs Python >= 3.11 (python3.11 or newer on PATH)"; exit 1; }
@@ -55,6 +56,16 @@ lint: $(VENV)/.dev-installed
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff format src tests experiments
 	$(BIN)/ruff check --fix src tests experiments
+
+# The heavy checks, run before a release; their results are committed under
+# experiments/ and docs/ (validation.md, sensitivity.md): many seeds, two city
+# layouts, two-year horizons. Interrupted runs resume (the run store keeps them).
+validate: $(VENV)/.dev-installed
+	$(BIN)/python experiments/validation/run_validation.py --launcher local
+	$(BIN)/commsim sensitivity --config default --trajectories 10 --launcher local --out outputs/sensitivity/default
+	$(BIN)/commsim sensitivity --config community_policing --trajectories 8 --launcher local --out outputs/sensitivity/community_policing
+	$(BIN)/python experiments/persistence/run.py --launcher local
+	$(BIN)/python experiments/predictive_feedback/run.py --launcher local
 
 bench: $(VENV)/.run-installed
 	$(BIN)/commsim bench

@@ -93,9 +93,7 @@ def handle_crime(
         officer, distance, free = dispatch(world, place)
         response = dynamics.response_minutes(distance, rp, handling_min=handling, officer_free=free)
         at_zero = getattr(c, f"on_scene_{kind}")
-        if u[4] < dynamics.on_scene_arrest_probability(
-            response, at_zero, c.response_tau_min
-        ):
+        if u[4] < dynamics.on_scene_arrest_probability(response, at_zero, c.response_tau_min):
             clearance = "on_scene"
         if len(reporters):
             satisfied = clearance == "on_scene" or response <= rp.fast_response_min

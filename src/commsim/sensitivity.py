@@ -205,7 +205,8 @@ def parse_spec(raw: Mapping[str, Any]) -> Spec:
     """Build a :class:`Spec` from a mapping (a parsed parameter file).
 
     ``parameters`` maps dotted keys to ``{bounds: [low, high]}`` (add ``integer: true``
-    to round), ``{values: [a, b, ...]}``, or just ``[low, high]``.
+    to round), ``{values: [a, b, ...]}``, just ``[low, high]``, or ``plausible`` (or
+    nothing): the range the parameter's description says the evidence allows.
 
     Raises:
         ConfigError: An unknown top-level key, a malformed entry, or a bad bound.
@@ -232,13 +233,21 @@ def parse_spec(raw: Mapping[str, Any]) -> Spec:
         raise ConfigError("replicates", replicates, "must be a positive integer")
     contrast = raw.get("contrast") or []
     if isinstance(contrast, str) or not all(isinstance(o, str) for o in contrast):
-        raise ConfigError("contrast", contrast, "must be a list of key=value strings (the treatment)")
+        raise ConfigError(
+            "contrast", contrast, "must be a list of key=value strings (the treatment)"
+        )
     return Spec(parsed, tuple(outcomes), tuple(base), seed, replicates, tuple(contrast))
 
 
 def _parse_parameter(key: str, entry: Any) -> Parameter:
     if isinstance(entry, Sequence) and not isinstance(entry, str):
         entry = {"bounds": list(entry)}
+    if (
+        entry is None
+        or entry == "plausible"
+        or (isinstance(entry, Mapping) and entry.get("bounds") == "plausible")
+    ):
+        entry = {"bounds": _plausible(key)}
     if not isinstance(entry, Mapping):
         raise ConfigError(key, entry, "must be {bounds: [low, high]} or {values: [...]}")
     allowed = ("bounds", "integer", "values", "label")
@@ -268,6 +277,16 @@ def _parse_parameter(key: str, entry: Any) -> Parameter:
         raise ConfigError(f"{key}.bounds", [bounds[0], bounds[1]], "must be finite with low < high")
     kind = "int" if entry.get("integer", False) else "float"
     return Parameter(key, low, high, kind, (), label)
+
+
+def _plausible(key: str) -> list[float]:
+    """The range the parameter's own description says the evidence allows."""
+    from commsim.paramspec import lookup
+
+    info = lookup(SimConfig(), key)
+    if info.plausible is None:
+        raise ConfigError(key, NO_VALUE, "has no plausible range in its description; give bounds")
+    return [float(info.plausible[0]), float(info.plausible[1])]
 
 
 def _is_number(x: Any) -> bool:
