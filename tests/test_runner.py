@@ -39,6 +39,7 @@ def test_written_run_reads_back_and_verifies(small_run, tmp_path):
         "events.parquet",
         "neighborhoods.parquet",
         "places.parquet",
+        "people.parquet",
         "summary.json",
     }
     ts = pd.read_parquet(out / "timeseries.parquet")

@@ -227,10 +227,6 @@ def measure_pair(
     out["contact_prevalence.stopped"] = float(first_year["stops"].sum() / facts["adults"])
     out["trust_spread"] = float(ts["trust_sd"].mean())
     out["near_repeat"] = near_repeat_ratio(ev, facts["adjacency"], days)
-    offender_bands = np.bincount(age_band(ev["offender_age"].to_numpy()), minlength=6)
-    relative = (offender_bands / facts["age"]) / (offender_bands.sum() / facts["age"].sum())
-    out["age_crime_curve.18-24"] = float(relative[1])
-    out["age_crime_curve.65+"] = float(relative[5])
     out["trust_gap_persists"] = float(
         ts.loc[ts["day"] >= 365, "trust_gap"].mean() - facts["gap_configured"]
     )
@@ -315,6 +311,8 @@ def in_process_findings(seeds: int) -> dict[str, list[float]]:
         "positive_contact_effect.day_3": [],
         "positive_contact_effect.ratio_21_to_3": [],
         "asymmetry": [],
+        "age_crime_curve.18-24": [],
+        "age_crime_curve.65+": [],
     }
     for seed in range(seeds):
         cfg = load_config(["days=30", "warmup_days=30"])
@@ -342,6 +340,17 @@ def in_process_findings(seeds: int) -> dict[str, list[float]]:
         trust.contact(w, 0, people[:10], Contact.CONVERSATION)
         w.officers.skill[0] = 0.0
         trust.contact(w, 0, people[10:], Contact.CONVERSATION)
+        # Active offenders by age band, averaged over a two-year window (the people table).
+        model = CommunityModel(load_config(["days=730", "warmup_days=120"]), seed=seed)
+        while model.running:
+            model.step()
+        table = model.people_table()
+        by_band = table.assign(offenders=table["active_offenders_per_1000"] * table["residents"])
+        by_band = by_band.groupby("age_band", sort=False)[["offenders", "residents"]].sum()
+        rate = by_band["offenders"] / by_band["residents"]
+        overall = by_band["offenders"].sum() / by_band["residents"].sum()
+        out["age_crime_curve.18-24"].append(float(rate["18-24"] / overall))
+        out["age_crime_curve.65+"].append(float(rate["65+"] / overall))
         out["asymmetry"].append(
             (0.5 - w.residents.trust[people[10:]].mean())
             / (w.residents.trust[people[:10]].mean() - 0.5)
@@ -362,10 +371,23 @@ def ranges(targets: dict[str, Any]) -> dict[str, tuple[float, float]]:
     return out
 
 
+def _measured(values: pd.DataFrame, targets: dict[str, Any]) -> list[tuple[str, float, float]]:
+    """Measured keys with their ranges.
+
+    A finding measured in several scenarios (``misconduct_reporting.fading`` and
+    ``.lasting``) holds each to its one range.
+    """
+    out = []
+    for key, (lo, hi) in ranges(targets).items():
+        parts = [c for c in values.columns if c.startswith(key + ".")] if key not in values else []
+        out += [(part, lo, hi) for part in parts] or [(key, lo, hi)]
+    return out
+
+
 def summarise(values: pd.DataFrame, targets: dict[str, Any]) -> pd.DataFrame:
     """Per measured key: label, source, mean and interval, range and verdict."""
     rows = []
-    for key, (lo, hi) in ranges(targets).items():
+    for key, lo, hi in _measured(values, targets):
         name = key.split(".")[0]
         f = targets["findings"][name]
         column = values[key] if key in values else pd.Series(dtype=float)

@@ -109,6 +109,7 @@ def daily_values(world: World, rolling: RollingRates) -> dict[str, float]:
         today[f"contacts_{name}"] = float(c.contacts_by_group[g])
     tally = world.tally
     tally.trust_days += world.mean_by_neighborhood(res.trust)
+    world.offender_days_by_cell += np.bincount(world.cell[world.active], minlength=world.n_cells)
     tally.watch_days += world.mean_by_neighborhood(res.watch.astype(float))
     tally.days += 1
     return {k: today[k] for k in daily_keys(groups)}
@@ -163,3 +164,37 @@ def place_table(world: World) -> pd.DataFrame:
             "stops": t.stops,
         }
     )
+
+
+def people_table(world: World, victimizations_before: np.ndarray) -> pd.DataFrame:
+    """One row per group x age band x income band: who they are and what the window brought them.
+
+    Args:
+        world: The world at the end of the run.
+        victimizations_before: Each resident's victimisations when the window began.
+    """
+    from commsim.behaviour import AGE_BANDS, INCOME_BANDS
+
+    res, n = world.residents, world.n_cells
+    days = max(world.tally.days, 1)
+    residents = np.bincount(world.cell, minlength=n)
+    size = np.maximum(residents, 1)
+    cells = np.arange(n)
+    frame = pd.DataFrame(
+        {
+            "group": [world.groups[c // 18] for c in cells],
+            "age_band": [AGE_BANDS[(c // 3) % 6] for c in cells],
+            "income_band": [INCOME_BANDS[c % 3] for c in cells],
+            "residents": residents.astype(np.int64),
+            "active_offenders_per_1000": world.offender_days_by_cell / days / size * 1000,
+            "victimization_rate": np.bincount(
+                world.cell, weights=res.victimizations - victimizations_before, minlength=n
+            )
+            / size
+            / (days / 365.0)
+            * 1000,
+            "contacted": np.bincount(world.cell, weights=res.contacted, minlength=n) / size,
+            "trust_mean": np.bincount(world.cell, weights=res.trust, minlength=n) / size,
+        }
+    )
+    return frame[frame["residents"] > 0].reset_index(drop=True)

@@ -81,6 +81,7 @@ class CommunityModel(mesa.Model):
         self.daily_keys = collector.daily_keys(self.groups)
         self._latest: dict[str, float] = dict.fromkeys(self.daily_keys, math.nan)
         self.daily_rows: list[dict[str, float]] = []
+        self._victimizations_before = self.world.residents.victimizations.copy()
         self.events: list[dict[str, Any]] = []
         self.datacollector = HourlyDataCollector(self.daily_keys)
 
@@ -224,6 +225,8 @@ class CommunityModel(mesa.Model):
         places.daily(w)
         self.careers.daily(w, self.levers)
         if not w.in_warmup:
+            if not self.daily_rows:
+                self._victimizations_before = w.residents.victimizations.copy()
             self._latest = collector.daily_values(w, self._rolling)
             self.daily_rows.append(self._latest)
         w.today = type(w.today)(len(self.groups))
@@ -237,6 +240,10 @@ class CommunityModel(mesa.Model):
     def neighborhood_table(self) -> pd.DataFrame:
         """One row per neighbourhood: who lives there and what the window brought them."""
         return collector.neighborhood_table(self.world)
+
+    def people_table(self) -> pd.DataFrame:
+        """One row per group x age band x income band over the window (equity by who people are)."""
+        return collector.people_table(self.world, self._victimizations_before)
 
     def place_table(self) -> pd.DataFrame:
         """One row per place: crime, recorded crime, police presence and stops over the window."""

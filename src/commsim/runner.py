@@ -126,6 +126,7 @@ def run(
         summary = summarize(timeseries, events, model.city.n_places)
         neighborhoods = model.neighborhood_table()
         places = model.place_table()
+        people = model.people_table()
         w = model.world
         counts = {
             "residents": w.n_residents,
@@ -144,6 +145,7 @@ def run(
             "events": events,
             "neighborhoods": neighborhoods,
             "places": places,
+            "people": people,
         },
         summary=summary,
         wall_seconds=time.perf_counter() - start,

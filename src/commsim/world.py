@@ -278,6 +278,10 @@ class World:
         self.today = DayCounter(len(groups))
         self.tally = NeighborhoodTally(n_nb)
         self.place_tally = PlaceTally(city.n_places)
+        # People by (group, age band, income band), for the people table.
+        self.cell = (residents.group * 6 + residents.age) * 3 + residents.income
+        self.n_cells = len(groups) * 6 * 3
+        self.offender_days_by_cell = np.zeros(self.n_cells)
         self.n_residents = len(residents)
         self.group_sizes = np.bincount(residents.group, minlength=len(groups))
         self.aged_16_plus = residents.age_years >= 16  # the PPCS population
