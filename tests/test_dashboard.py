@@ -34,7 +34,8 @@ def test_presets_start_with_baseline_and_cities_with_the_default():
     assert presets[0] == "baseline"
     assert len(presets) == len(set(presets))
     cities = levers.list_cities()
-    assert cities[0] == levers.DEFAULT_CITY == "default"
+    assert cities[0] == levers.DEFAULT_CITY == "workshop"
+    assert "imported" not in cities  # needs a city folder
     assert "small" in cities
     assert "graphml" not in cities
 
@@ -273,7 +274,7 @@ def test_page_settings_travel_in_the_environment():
     assert s.font_px(720) == s.font_px(768) == 18.0
     assert s.font_px(1080) == 24.0
     assert PageSettings(present=False).font_px(1080) == 14.0
-    assert PageSettings.from_env({"COMMSIM_DASHBOARD_CITY": "atlantis"}).city == "default"
+    assert PageSettings.from_env({"COMMSIM_DASHBOARD_CITY": "atlantis"}).city == "workshop"
 
 
 def _status(rc) -> dict:
@@ -380,7 +381,7 @@ def test_page_has_no_mesa_internal_controls(page):
 
 def test_command_line_refuses_bad_input_in_one_line(capsys):
     for args, message in [
-        (["--city", "atlantis"], "city=atlantis: one of default"),
+        (["--city", "atlantis"], "city=atlantis: one of workshop, default"),
         (["--preset", "magic"], "preset=magic: one of baseline"),
         (["--seed", "-3"], "seed=-3: a whole number"),
         (["--port", "70000"], "port=70000: an integer 0-65535"),

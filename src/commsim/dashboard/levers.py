@@ -189,7 +189,7 @@ def list_presets() -> list[str]:
 
 def list_cities() -> list[str]:
     """Cities the dashboard can show (``conf/city`` options that need no input file)."""
-    names = set(config_options("city")) - {"graphml"}
+    names = set(config_options("city")) - {"graphml", "imported"}
     return sorted(names, key=lambda n: (n != DEFAULT_CITY, n))
 
 
