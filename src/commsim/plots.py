@@ -690,6 +690,8 @@ def group_effects(
                 scale = 100.0 / g["baseline_mean"].abs().replace(0, np.nan)
             diff = g["diff"] * scale
             low, high = g["diff_ci_low"] * scale, g["diff_ci_high"] * scale
+            if base != "trust_mean":  # a count cannot fall by more than all of it
+                low = low.clip(lower=-100.0)
             err = np.vstack([diff - low, high - diff])
             ax.errorbar(
                 diff,
@@ -712,7 +714,7 @@ def group_effects(
             ax.set_xlabel(f"Change vs baseline ({unit})")
         else:
             ax.set_title("Victimisation: change by group (left is better)")
-            ax.set_xlabel("Change vs baseline (% of the group's baseline rate)")
+            ax.set_xlabel("Change vs baseline (% of the group's baseline rate; stops at -100%)")
     handles, names_ = axes[0].get_legend_handles_labels()
     fig.legend(handles, names_, title="Group", loc="outside lower center", ncols=len(groups),
                frameon=False)  # fmt: skip

@@ -49,6 +49,7 @@ __all__ = [
     "StrategyCard",
     "build_scorecard",
     "certainty",
+    "check_rank_by",
     "smallest_change",
 ]
 
@@ -239,6 +240,21 @@ def rank_choices(summary: pd.DataFrame) -> list[str]:
     return [*RANK_CHOICES, *[k for k in keys if k not in RANK_CHOICES]]
 
 
+def check_rank_by(rank_by: str) -> None:
+    """Raise ValueError (one line) unless ``rank_by`` can rank strategies."""
+    if rank_by in RANK_CHOICES:
+        return
+    try:
+        if registry(rank_by).direction is not Direction.NEITHER:
+            return
+    except KeyError:
+        pass
+    raise ValueError(
+        f"--rank-by={rank_by}: choose {', '.join(RANK_CHOICES)} or an outcome with a better "
+        "direction (e.g. trust_mean, trust_mean_minority, reporting_rate, victimization_rate)"
+    )
+
+
 def _criterion(rank_by: str) -> str:
     if rank_by in RANK_CHOICES:
         return RANK_CHOICES[rank_by]
@@ -275,9 +291,12 @@ def build_scorecard(
     """
     if not (np.isfinite(days) and days > 0):
         raise ValueError(f"days={days}: the evaluation window must be positive")
+    check_rank_by(rank_by)
     choices = rank_choices(summary)
     if rank_by not in choices:
-        raise ValueError(f"--rank-by={rank_by}: choose one of " + ", ".join(choices))
+        raise ValueError(
+            f"--rank-by={rank_by}: not in these runs; choose one of " + ", ".join(choices)
+        )
     if not (summary["strategy"] == baseline).any():
         raise ValueError(f"no '{baseline}' runs: the scorecard compares with a baseline")
     descriptions = dict(descriptions or {})
