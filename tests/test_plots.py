@@ -1,3 +1,5 @@
+import itertools
+
 import matplotlib.colors as mcolors
 import numpy as np
 import pandas as pd
@@ -91,7 +93,7 @@ def test_trust_reporting_over_time(comparison, tmp_path):
 def test_direct_labels_do_not_overlap():
     placed = plots._spread([0.5, 0.5, 0.51, 0.9], gap=0.05)
     ordered = sorted(placed)
-    assert all(b - a >= 0.05 - 1e-9 for a, b in zip(ordered, ordered[1:], strict=False))
+    assert all(b - a >= 0.05 - 1e-9 for a, b in itertools.pairwise(ordered))
     assert placed[3] == pytest.approx(0.9)  # a label far from the others stays put
 
 

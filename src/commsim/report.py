@@ -198,7 +198,11 @@ def _write(
     _note_truncated(report)
     config = _read_config(runs_dir / runs["run_dir"].iloc[0])
     if mode == "comparison" and use_baseline is not None and len(order) > 1:
-        report.scorecard = _scorecard(summary, config, use_baseline, order, rank_by)
+        days = config.get("days")
+        if not (isinstance(days, int | float) and days > 0):  # a config without it: count days
+            days = pq.ParquetFile(runs_dir / runs["run_dir"].iloc[0] / res.TIMESERIES).metadata
+            days = days.num_rows
+        report.scorecard = _scorecard(summary, float(days), use_baseline, order, rank_by)
         facts = scorecard_facts(report)
         scorecard_page.scorecard_pdf(
             report.scorecard, out / "scorecard.pdf", "commsim scorecard: strategies compared",
@@ -228,16 +232,14 @@ def _write(
 
 def _scorecard(
     summary: pd.DataFrame,
-    config: Mapping[str, Any],
+    days: float,
     baseline: str,
     order: list[str],
     rank_by: str,
 ) -> sc.Scorecard:
-    """The decision scorecard (days of the window from the runs' config)."""
+    """The decision scorecard over an evaluation window of ``days``."""
     from commsim.presets import describe_preset
 
-    days = config.get("days")
-    days = float(days) if isinstance(days, int | float) and days > 0 else sc.DAYS_PER_YEAR
     texts = {s: describe_preset(s) for s in order}
     try:
         return sc.build_scorecard(summary, days, baseline, texts, rank_by, order)
@@ -553,6 +555,9 @@ def param_axis(key: str) -> tuple[str, str]:
         return key, ""
     unit = info.unit
     shown = "$ a year" if unit.startswith("USD per year") else unit
+    name = key.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+    if info.label == name:  # no label in the metadata: the key says more
+        return (f"{key} ({shown})" if shown else key), unit
     label = f"{info.label} ({shown})" if shown else info.label
     return f"{label}\n{key}", unit
 
