@@ -16,12 +16,13 @@ from fake_runs import grid_city, write_comparison
     [
         ("trust_mean", 0.05, 0.03, 0.07, np.nan, "clear benefit"),  # whole CI above 0.02
         ("trust_mean", 0.03, 0.01, 0.05, np.nan, "likely benefit"),  # excludes 0, not 0.02
-        ("trust_mean", 0.01, 0.005, 0.015, np.nan, "small benefit"),  # real but below 0.02
+        ("trust_mean", 0.015, 0.005, 0.025, np.nan, "small benefit"),  # estimate below 0.02
+        ("trust_mean", 0.01, 0.005, 0.015, np.nan, "no meaningful change"),  # real but tiny
         ("trust_mean", 0.001, -0.01, 0.012, np.nan, "no meaningful change"),
         ("trust_mean", 0.01, -0.03, 0.05, np.nan, "unclear"),
         ("trust_mean", -0.05, -0.07, -0.03, np.nan, "clear harm"),
         ("trust_mean", -0.03, -0.05, -0.01, np.nan, "likely harm"),
-        ("trust_mean", -0.01, -0.015, -0.005, np.nan, "small harm"),
+        ("trust_mean", -0.015, -0.025, -0.005, np.nan, "small harm"),
         # Crime: lower is better; the smallest change is 5% of the baseline level.
         ("crimes", -100.0, -150.0, -60.0, 1000.0, "clear benefit"),
         ("crimes", -100.0, -150.0, -20.0, 1000.0, "likely benefit"),
@@ -132,7 +133,7 @@ def test_report_opens_with_the_scorecard(page):
     assert "Ranked by <b>crimes averted per $1M a year" in html
     assert "Warning:</b> Only 4 paired replicate(s)" in html
     assert "What this model cannot tell you" in html
-    assert "15-day evaluation window scaled to 365 days" in html
+    assert "the 15-day evaluation window scaled to 365 days" in html
     # Every effect cell carries a word and a symbol; colour is never the only cue.
     for word in ("clear benefit", "clear harm"):
         assert re.search(rf"[▲▼△▽=?] {word}", html)

@@ -84,7 +84,8 @@ OKABE_ITO = {
 STRATEGY_PALETTE = tuple(
     OKABE_ITO[k] for k in ("orange", "sky_blue", "green", "blue", "vermillion", "purple")
 )
-STRATEGY_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "<", ">", "p", "h", "*")
+# No up/down triangles: those mean better/worse in the effect plots.
+STRATEGY_MARKERS = ("o", "s", "D", "P", "X", "h", "p", "*", "<", ">", "d", "H")
 STRATEGY_LINESTYLES = ("-", "--", "-.", ":")
 #: Better / worse / unclear: blue and vermillion stay apart under every common colour
 #: vision deficiency, and each also has its own marker (up, down, hollow circle).
@@ -559,32 +560,33 @@ def forest(
 def cost_effectiveness(
     summary: pd.DataFrame,
     strategies: Sequence[str] | None = None,
-    per_year: float = 1.0,
+    per_year: float | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> Figure:
-    """Extra cost a year vs crimes averted a year (with 95% CI) per strategy.
+    """Extra cost vs crimes averted (with 95% CI) per strategy, relative to baseline.
 
-    Each point is labelled with the strategy's name and its crimes averted per $1M
-    ("unclear" when the crime effect's interval includes zero; then the marker is
-    hollow).
+    Each point is named in a column of labels beside the plot, joined to it by a thin
+    line (labels never overlap), with its crimes averted per $1M ("unclear" when the
+    crime effect's interval includes zero; then the marker is hollow).
 
     Args:
         summary: From :func:`commsim.results.summarize` (``by="strategy"``), holding
             outcomes ``crimes`` and ``cost_usd``.
         strategies: Points to show (default: all but baseline).
-        per_year: Factor from the evaluation window to a year (365 / days); 1 shows
+        per_year: Factor from the evaluation window to a year (365 / days); None shows
             the window's totals.
         labels: Strategy -> name shown (default: the strategy key).
 
     Returns:
         The figure.
     """
+    scale = 1.0 if per_year is None else float(per_year)
     crimes = summary[(summary["outcome"] == "crimes") & summary["diff"].notna()]
     cost = summary[summary["outcome"] == "cost_usd"].set_index("strategy")
     names = [s for s in _strategies(crimes, strategies) if s != BASELINE]
     styles = strategy_styles([BASELINE, *names])
     crimes = crimes.set_index("strategy")
-    fig = Figure(figsize=(10.5, 6.2), layout="constrained")
+    fig = Figure(figsize=(11.5, 6.4), layout="constrained")
     ax = fig.subplots()
     ax.axhline(0, color="#444444", lw=1)
     ax.axvline(0, color="#444444", lw=1)
@@ -592,9 +594,9 @@ def cost_effectiveness(
     for name in names:
         r = crimes.loc[name]
         extra = cost.loc[name, "diff"] if name in cost.index else 0.0
-        extra = 0.0 if not np.isfinite(extra) else float(extra) * per_year
-        averted = -r["diff"] * per_year
-        low, high = -r["diff_ci_high"] * per_year, -r["diff_ci_low"] * per_year
+        extra = 0.0 if not np.isfinite(extra) else float(extra) * scale
+        averted = -r["diff"] * scale
+        low, high = -r["diff_ci_high"] * scale, -r["diff_ci_low"] * scale
         unclear = not (low > 0 or high < 0)
         per = r.get("crimes_averted_per_1m_usd", np.nan)
         if not np.isfinite(per):
@@ -614,25 +616,28 @@ def cost_effectiveness(
             color=st["color"],
             mfc="white" if unclear else st["color"],
         )
-        points.append((name, extra, averted, note, st["color"]))
+        points.append((name, extra, averted, note, st))
     ax.xaxis.set_major_formatter(FuncFormatter(_usd))
     ax.yaxis.set_major_formatter(FuncFormatter(_plain))
-    ax.margins(x=0.25, y=0.15)
+    ax.margins(x=0.1, y=0.12)
     if points:
         low, high = ax.get_ylim()
-        placed = _spread([p[2] for p in points], gap=(high - low) * 0.07)
-        for (name, x, y, note, color), y_text in zip(points, placed, strict=True):
+        placed = _spread([p[2] for p in points], gap=(high - low) * 0.085)
+        for (name, x, y, note, st), y_text in zip(points, placed, strict=True):
             ax.annotate(
                 f"{_name(labels, name)}\n{note}",
                 (x, y),
-                xytext=(12, 0),
-                textcoords="offset points",
-                fontsize=8,
-                color=color,
+                xytext=(1.03, y_text),
+                textcoords=("axes fraction", "data"),
+                fontsize=8.5,
+                color=st["color"],
                 va="center",
+                annotation_clip=False,
+                arrowprops={"arrowstyle": "-", "color": st["color"], "lw": 0.6, "alpha": 0.7},
             )
-            del y_text  # labels sit beside their own point; spread only guides the margin
-    period = "a year" if per_year != 1.0 else "over the evaluation window"
+            ax.plot(1.015, y_text, marker=st["marker"], color=st["color"], ms=6,
+                    transform=ax.get_yaxis_transform(), clip_on=False)  # fmt: skip
+    period = "over the evaluation window" if per_year is None else "a year"
     ax.set_xlabel(f"Extra cost vs baseline {period} (USD)")
     ax.set_ylabel(f"Crimes averted vs baseline {period} (95% CI)")
     ax.set_title(

@@ -474,7 +474,7 @@ def _figures(
     if report.mode != "comparison":
         return
     labels = strategy_titles(order)
-    per_year = report.scorecard.per_year if report.scorecard is not None else 1.0
+    per_year = report.scorecard.per_year if report.scorecard is not None else None
     band = f"{QUANTILES[0]:.0%}-{QUANTILES[1]:.0%} of replicates"
     smooth = f"{SMOOTH_DAYS}-day mean"
     draw(

@@ -73,13 +73,13 @@ WORDS = {
     "smallest meaningful change",
     "likely benefit": "the interval excludes zero and the estimate is a meaningful "
     "improvement, but the interval reaches below the smallest meaningful change",
-    "small benefit": "the interval excludes zero but the estimate is smaller than the "
-    "smallest meaningful change",
+    "small benefit": "the interval excludes zero and reaches meaningful sizes, but the "
+    "estimate is smaller than the smallest meaningful change",
     "no meaningful change": "the whole interval lies within the smallest meaningful "
-    "change either way",
+    "change either way (any effect is too small to matter)",
     "unclear": "the interval includes zero and meaningful changes: the runs cannot tell",
-    "small harm": "the interval excludes zero, the estimate is a worsening smaller than "
-    "the smallest meaningful change",
+    "small harm": "the interval excludes zero and reaches meaningful sizes, but the "
+    "estimate is a worsening smaller than the smallest meaningful change",
     "likely harm": "the interval excludes zero and the estimate is a meaningful worsening",
     "clear harm": "the whole interval is a worsening at least as large as the smallest "
     "meaningful change",
@@ -135,12 +135,12 @@ def certainty(key: str, diff: float, low: float, high: float, baseline: float = 
     lo, hi = sorted((sign * low, sign * high))
     est = sign * diff
     m = smallest_change(key, baseline) or 0.0
+    if m > 0 and lo > -m and hi < m:  # an equivalence test: too small to matter either way
+        return "no meaningful change"
     if lo > 0:
         return "clear benefit" if lo >= m else "likely benefit" if est >= m else "small benefit"
     if hi < 0:
         return "clear harm" if hi <= -m else "likely harm" if est <= -m else "small harm"
-    if m > 0 and lo > -m and hi < m:
-        return "no meaningful change"
     return "unclear"
 
 

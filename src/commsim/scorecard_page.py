@@ -49,6 +49,12 @@ LIMITATIONS = (
 )
 
 
+def _window(card: Scorecard) -> str:
+    if card.days == 365:
+        return "the evaluation window is one year"
+    return f"the {card.days:g}-day evaluation window scaled to 365 days"
+
+
 def usd(value: float) -> str:
     """Dollars for people: $1.2M, $330k, $0."""
     if not np.isfinite(value):
@@ -105,7 +111,7 @@ def effect_text(effect: Effect) -> tuple[str, str]:
     if o.unit.startswith("share"):
         return _triple(effect.scaled(100.0), " pts", most=1)
     if o.unit == "0-1" and key.startswith("trust_mean"):
-        return _triple(effect.scaled(1.0 / TRUST_SD), " SD", most=2)
+        return _triple(effect.scaled(1.0 / TRUST_SD), " SD", most=4)
     return _triple((effect.diff, effect.low, effect.high), f" {o.unit}" if o.unit else "")
 
 
@@ -206,7 +212,7 @@ def _cell_html(effect: Effect | None) -> str:
     symbol, color = word_symbol(effect.word)
     extra = ""
     if effect.outcome == "trust_mean":
-        d = min(_decimals(effect.low, effect.high), 3)
+        d = min(_decimals(effect.low, effect.high), 5)
         extra = f'<div class="ci">{_signed(effect.diff, d)} on the 0{MINUS}1 scale</div>'
     return (
         f'<td><div class="est">{html.escape(est)}</div><div class="ci">{html.escape(ci)}</div>'
@@ -236,8 +242,7 @@ def scorecard_html(card: Scorecard, facts: Sequence[str], links: dict[str, str])
     parts.append(
         f'<p class="lede">Ranked by <b>{html.escape(card.criterion)}</b> '
         f"(change with <code>--rank-by</code>). Each effect is the change vs baseline with "
-        f"its 95% interval, paired on seeds; costs are per year (the "
-        f"{card.days:g}-day evaluation window scaled to 365 days).</p>"
+        f"its 95% interval, paired on seeds; costs are per year ({_window(card)}).</p>"
     )
     for w in card.warnings:
         parts.append(f'<div class="warn"><b>Warning:</b> {html.escape(w)}</div>')
@@ -346,7 +351,7 @@ def scorecard_markdown(card: Scorecard, facts: Sequence[str], links: dict[str, s
     lines.append(
         f"Ranked by **{card.criterion}** (change with `--rank-by`). Each effect is the "
         "change vs baseline with its 95% interval, paired on seeds; costs are per year "
-        f"(the {card.days:g}-day evaluation window scaled to 365 days)."
+        f"({_window(card)})."
     )
     lines.append("")
     for w in card.warnings:
@@ -423,7 +428,7 @@ def scorecard_pdf(
     y -= 0.045
     lede = (
         f"Ranked by {card.criterion}. Change vs baseline with 95% interval (paired on "
-        f"seeds); costs per year ({card.days:g}-day window scaled to 365 days)."
+        f"seeds); costs per year ({_window(card)})."
     )
     ax.text(0.03, y, lede, fontsize=9, va="top")
     y -= 0.025
@@ -516,7 +521,10 @@ def _row_text(ax, xs, y: float, cells: list[str], description: str, row_h: float
     lines = textwrap.wrap(description, 68)
     room = max(1, int((row_h - 0.02) / 0.0135))
     if len(lines) > room:
-        lines = [*lines[: room - 1], textwrap.shorten(" ".join(lines[room - 1 :]), 66)]
+        lines = [
+            *lines[: room - 1],
+            textwrap.shorten(" ".join(lines[room - 1 :]), 66, placeholder=" …"),
+        ]
     ax.text(xs[1] + 0.004, y - 0.021, "\n".join(lines), fontsize=6.8, va="top", color="#444444",
             linespacing=1.1)  # fmt: skip
     ax.text(xs[2] + 0.004, y - 0.006, cells[2], fontsize=8, va="top")
