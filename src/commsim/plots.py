@@ -419,8 +419,8 @@ def trust_reporting_over_time(
                 ax.annotate(
                     _name(labels, name),
                     (x, y),
-                    xytext=(x + 0.02 * (x or 1), y_text),
-                    textcoords="data",
+                    xytext=(1.03, y_text),
+                    textcoords=("axes fraction", "data"),
                     fontsize=8,
                     color=styles[name]["color"],
                     va="center",
@@ -659,7 +659,9 @@ def group_effects(
     Left: trust in police per group (in standard deviations of trust when ``trust_sd``
     is given, else on the 0-1 scale); right: victimisation per group, as a percent of
     the group's baseline rate. One row per strategy; each group has its own colour and
-    marker; lines are 95% intervals paired on seeds.
+    marker; lines are 95% intervals paired on seeds. The grey band is the outcome's
+    smallest meaningful change either way (from the outcome registry): effects inside
+    it are too small to matter.
 
     Args:
         summary: From :func:`commsim.results.summarize` with per-group outcomes
@@ -710,6 +712,18 @@ def group_effects(
                 label=group,
             )
         ax.axvline(0, color="#444444", lw=1)
+        o = registry(base)
+        if base == "trust_mean" and o.smallest_change is not None:
+            m = o.smallest_change / trust_sd if trust_sd else o.smallest_change
+        elif o.smallest_share is not None:
+            m = 100.0 * o.smallest_share
+        else:
+            m = None
+        if m:
+            ax.axvspan(-m, m, color="#e8e8e8", zorder=0, lw=0)
+            ax.annotate("too small to matter", (0, 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(0, -10), textcoords="offset points", ha="center",
+                        fontsize=8, color="#666666")  # fmt: skip
         ax.set_yticks(y, [_name(labels, n) for n in names])
         ax.set_ylim(-0.7, len(names) - 0.3)
         ax.grid(axis="x", alpha=0.3)
