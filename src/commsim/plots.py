@@ -1047,9 +1047,12 @@ def sweep_heatmap(
     ys = sorted(rows[y].dropna().unique())
     cmap = colormaps["Blues" if higher_is_better(outcome) else "OrRd"]
     lo, hi = float(rows["mean"].min()), float(rows["mean"].max())
-    typical = float(np.nanmedian(rows["ci_high"] - rows["ci_low"])) if len(rows) else 0.0
+    # The noise against which colour differences are read: the paired differences' interval
+    # width when given (what a comparison between cells faces), else the levels'.
     if noise is not None and len(noise):
-        typical = max(typical, float(np.nanmedian(noise["diff_ci_high"] - noise["diff_ci_low"])))
+        typical = float(np.nanmedian(noise["diff_ci_high"] - noise["diff_ci_low"]))
+    else:
+        typical = float(np.nanmedian(rows["ci_high"] - rows["ci_low"])) if len(rows) else 0.0
     if np.isfinite(typical) and hi - lo < typical:  # do not stretch colour over noise
         mid = (hi + lo) / 2
         lo, hi = mid - typical / 2, mid + typical / 2
