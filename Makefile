@@ -8,7 +8,7 @@ PIP := $(BIN)/python -m pip
 export SOLARA_TELEMETRY_MIXPANEL_ENABLE := false
 export RAY_USAGE_STATS_ENABLED := 0
 
-.PHONY: run test validate lint format bench system-deps clean help
+.PHONY: run test validate lint format bench docs system-deps clean help
 
 help:
 	@echo "make run    - install and compare the named strategies on the default city"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint   - ruff check and format check"
 	@echo "make bench  - benchmark against Mesa's Epstein example"
 	@echo "make validate - the heavy checks: validation, sensitivity, predictive feedback (hours)"
+	@echo "make docs   - build the documentation and API reference into site/"
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "commsim needs Python >= 3.11 (python3.11 or newer on PATH)"; exit 1; }
@@ -70,5 +71,10 @@ validate: $(VENV)/.dev-installed
 bench: $(VENV)/.run-installed
 	$(BIN)/commsim bench
 
+# The documentation with the API reference built from the docstrings (mkdocs +
+# mkdocstrings); the test suite builds it too (tests/test_docs_site.py).
+docs: $(VENV)/.dev-installed
+	$(BIN)/mkdocs build --strict -d site
+
 clean:
-	rm -rf $(VENV) outputs .pytest_cache .ruff_cache
+	rm -rf $(VENV) outputs site .pytest_cache .ruff_cache

@@ -1,3 +1,5 @@
+import itertools
+
 import matplotlib.colors as mcolors
 import numpy as np
 import pandas as pd
@@ -80,13 +82,19 @@ def test_trust_reporting_over_time(comparison, tmp_path):
     fig = plots.trust_reporting_over_time(bands)
     assert [ax.get_title() for ax in fig.axes] == ["Mean trust in police", "Reporting rate"]
     assert fig.axes[0].get_ylabel() == "Mean trust in police (0-1)"
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
-        "baseline",
-        "hotspot",
-        "meetings",
-        "watch",
-    ]
+    # Lines are labelled directly at their ends (no legend), in each line's colour.
+    assert not fig.legends
+    direct = {t.get_text(): mcolors.to_hex(t.get_color()) for t in fig.axes[0].texts}
+    colors = plots.strategy_colors(["baseline", "hotspot", "meetings", "watch"])
+    assert direct == {name: colors[name].lower() for name in colors}
     _png_ok(plots.save_figure(fig, tmp_path / "trust.png"))
+
+
+def test_direct_labels_do_not_overlap():
+    placed = plots._spread([0.5, 0.5, 0.51, 0.9], gap=0.05)
+    ordered = sorted(placed)
+    assert all(b - a >= 0.05 - 1e-9 for a, b in itertools.pairwise(ordered))
+    assert placed[3] == pytest.approx(0.9)  # a label far from the others stays put
 
 
 def test_forest_colours_encode_direction_and_significance(comparison, tmp_path):
@@ -97,14 +105,16 @@ def test_forest_colours_encode_direction_and_significance(comparison, tmp_path):
     assert crimes_ax.get_xlabel() == "Change vs baseline (crimes)"
     assert [t.get_text() for t in crimes_ax.get_yticklabels()] == ["watch", "hotspot", "meetings"]
 
-    def marker_colors(ax):
-        lines = [ln for ln in ax.get_lines() if ln.get_marker() == "o"]
-        return [mcolors.to_hex(ln.get_color()) for ln in lines]
+    def markers(ax):
+        lines = [ln for ln in ax.get_lines() if ln.get_marker() not in ("None", "", None, "|")]
+        return [(mcolors.to_hex(ln.get_color()).upper(), ln.get_marker()) for ln in lines]
 
-    # watch and hotspot cut crime (CI excludes 0: green); meetings +1 +- noise: grey.
-    assert marker_colors(crimes_ax) == [plots.GOOD, plots.GOOD, plots.NEUTRAL]
-    # Trust: watch up (green), hotspot down (red), meetings unchanged with zero width.
-    assert marker_colors(trust_ax)[:2] == [plots.GOOD, plots.BAD]
+    good, bad = (plots.GOOD.upper(), "^"), (plots.BAD.upper(), "v")
+    neutral = (plots.NEUTRAL.upper(), "o")
+    # watch and hotspot cut crime (CI excludes 0: blue, up); meetings +1 +- noise: grey, hollow.
+    assert markers(crimes_ax) == [good, good, neutral]
+    # Trust: watch up (blue, up), hotspot down (vermillion, down): shape and colour differ.
+    assert markers(trust_ax)[:2] == [good, bad]
     _png_ok(plots.save_figure(fig, tmp_path / "forest.png"))
 
 
@@ -120,11 +130,13 @@ def test_cost_effectiveness(comparison, tmp_path):
     ax = fig.axes[0]
     assert ax.get_xlabel().startswith("Extra cost vs baseline")
     assert ax.get_ylabel().startswith("Crimes averted")
-    labels = {t.get_text().split(":")[0]: t.get_text() for t in fig.legends[0].get_texts()}
+    # Each point is labelled beside it: name, then its value for money.
+    labels = {t.get_text().split("\n")[0]: t.get_text().split("\n")[1] for t in ax.texts}
     # About 100 crimes (noise sd 5) averted for $250k: about 400 per $1M.
-    per_million = float(labels["watch"].split(": ")[1].split()[0].replace(",", ""))
+    per_million = float(labels["watch"].split()[0].replace(",", ""))
     assert 360 < per_million < 440
-    assert labels["hotspot"] == "hotspot: same cost as baseline"
+    assert labels["hotspot"] == "same cost as baseline"
+    assert labels["meetings"] == "per $1M: unclear"  # +1 crime +- noise: interval spans 0
     _png_ok(plots.save_figure(fig, tmp_path / "cost.png"))
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
-from commsim import ConfigError
+from commsim import ConfigError, store
 from commsim.sensitivity import (
     INDEX_COLUMNS,
     analyze,
@@ -86,17 +88,28 @@ def test_cli_writes_table_and_plot(tmp_path, capsys):
         "  policy.patrol_strategy: {values: [random, hotspot]}\n"
     )
     out = tmp_path / "out"
-    code = main(["--config", str(config), "--trajectories", "2", "--jobs", "2",
-                 "--no-progress", "--out", str(out)])  # fmt: skip
+    code = main(["--config", str(config), "--trajectories", "2", "--jobs", "2", "--no-progress",
+                 "--out", str(out), "police.preventive_patrol_share=0.3"])  # fmt: skip
     assert code == 0
     for name in ("indices.csv", "indices.parquet", "ranking.png", "samples.parquet"):
         assert (out / name).is_file(), name
+    # The manifest keeps the parameter file's settings apart from the command line's, and
+    # config.yaml is the resolved config every sample started from.
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["spec_file"] == str(config)
+    assert manifest["spec_file_overrides"] == TINY
+    assert manifest["command_line_overrides"] == ["police.preventive_patrol_share=0.3"]
+    base = yaml.safe_load((out / "config.yaml").read_text())
+    assert base["police"]["preventive_patrol_share"] == 0.3
+    assert manifest["base_config_hash"] == store.config_hash((out / "config.yaml").read_text())
     csv = pd.read_csv(out / "indices.csv")
     assert list(csv.columns) == INDEX_COLUMNS
     assert pd.read_parquet(out / "indices.parquet").shape == csv.shape
     samples = pd.read_parquet(out / "samples.parquet")
     assert set(samples["policy.patrol_strategy"]) <= {"random", "hotspot"}
     assert len(samples) == 2 * 3  # trajectories x (parameters + 1)
+    # Every outcome of the runs is kept, not only the analysed one.
+    assert {"crimes", "trust_mean", "reporting_rate", "trust_mean_minority"} <= set(samples)
     assert "offending.rate_burglary" in capsys.readouterr().out
 
 

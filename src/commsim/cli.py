@@ -27,6 +27,7 @@ SUBCOMMANDS = {
     "bench": ("commsim.bench", "Benchmark against Mesa's Epstein example; memory and scaling."),
     "dashboard": ("commsim.dashboard", "Serve the workshop dashboard in the browser."),
     "animate": ("commsim.animate", "Write a GIF or MP4 of a run's city map over time."),
+    "sweep": ("commsim.sweep", "Latin hypercube sample of parameter ranges (--lhs N)."),
     "sensitivity": ("commsim.sensitivity", "Global sensitivity analysis (Morris, Sobol)."),
     "city": ("commsim.cityio", "Import your own city: streets and neighbourhoods from GIS files."),
 }

@@ -11,8 +11,15 @@ failed, interrupted, stale (other settings) and corrupt runs are redone. The rep
 One process at a time may use an ``--out`` folder: a second one stops with one line
 (exit code 2) instead of mixing its runs into the first one's report.
 
+With ``--uncertainty``, replicate k of every strategy also uses the k-th point of a Latin
+hypercube over the uncertain behavioural parameters (those with a ``plausible`` range in
+the parameter metadata, :mod:`commsim.sampling`), so the report's intervals include
+what the model does not know as well as chance; differences stay paired on seed and
+parameter draw.
+
 Examples:
     commsim compare
+    commsim compare --rank-by value --uncertainty --replicates 20
     commsim compare --strategies baseline,neighborhood_watch --replicates 10 city=small
     commsim compare --out outputs/budget --jobs 2 policy.funding=2e6
     commsim compare --launcher ray --ray-address auto --replicates 50
@@ -24,14 +31,22 @@ import argparse
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from commsim import engine, store
+from commsim import engine, sampling, store
 from commsim import results as res
 from commsim.params import ConfigError
 
-__all__ = ["DEFAULT_OUT", "DEFAULT_REPLICATES", "available_strategies", "main", "plan"]
+__all__ = [
+    "DEFAULT_OUT",
+    "DEFAULT_REPLICATES",
+    "available_strategies",
+    "main",
+    "plan",
+    "uncertainty_draws",
+]
 
 #: Replicates per strategy when none is given. On the default city one replicate of all ten
 #: strategies takes ~36 CPU-seconds; on 2 idle cores the whole default ``commsim compare``
@@ -53,7 +68,11 @@ def available_strategies() -> list[str]:
 
 
 def plan(
-    strategies: Sequence[str], replicates: int, out: Path, overrides: Sequence[str] = ()
+    strategies: Sequence[str],
+    replicates: int,
+    out: Path,
+    overrides: Sequence[str] = (),
+    draws: Sequence[Mapping[str, Any]] | None = None,
 ) -> list[engine.Job]:
     """List the runs of a comparison, seed-major (every strategy of seed 0 first).
 
@@ -65,6 +84,8 @@ def plan(
         replicates: Seeds 0..replicates-1 for every strategy.
         out: Comparison folder; runs go to ``out/runs/<strategy>/seed_<k>``.
         overrides: Config overrides shared by every run (``city=small``, ``days=90``...).
+        draws: Parameter values for each replicate (``--uncertainty``): replicate k of
+            every strategy uses ``draws[k]``.
 
     Returns:
         The jobs (not yet composed; see :func:`commsim.engine.prepare`).
@@ -72,7 +93,7 @@ def plan(
     return [
         engine.Job(
             overrides=(f"policy={strategy}", *overrides),
-            values=(("seed", seed),),
+            values=(*(draws[seed].items() if draws else ()), ("seed", seed)),
             run_dir=Path(out) / "runs" / store.slug(strategy) / f"seed_{seed}",
             label=strategy,
         )
@@ -81,7 +102,27 @@ def plan(
     ]
 
 
+def uncertainty_draws(
+    replicates: int, overrides: Sequence[str] = ()
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """One draw of the uncertain parameters per replicate (Latin hypercube).
+
+    Parameters the user set on the command line keep that value.
+
+    Returns:
+        The draws and the sampled keys.
+    """
+    from commsim.params import SimConfig
+
+    fixed = [o.split("=", 1)[0].lstrip("+~") for o in overrides]
+    params = sampling.uncertain_parameters(SimConfig, fixed)
+    ranges = sampling.ranges_of(params)
+    draws = sampling.latin_hypercube(ranges, replicates, seed=sampling.UNCERTAINTY_SEED)
+    return draws, list(ranges)
+
+
 def _parser() -> argparse.ArgumentParser:
+    from commsim import report as report_mod
     from commsim.report import OneLineParser
 
     parser = OneLineParser(
@@ -101,6 +142,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default {DEFAULT_OUT}")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--uncertainty",
+        action="store_true",
+        help="replicates also sample the uncertain parameters within their plausible ranges "
+        "(Latin hypercube; replicate k is the same draw for every strategy)",
+    )
+    report_mod.add_rank_option(parser)
     engine.add_launcher_options(parser)
     parser.add_argument(
         "overrides", nargs="*", help="config overrides for every run, e.g. city=small days=90"
@@ -131,6 +179,12 @@ def _resolve(args: argparse.Namespace) -> tuple[list[str], int, list[str]]:
             overrides.append(item)
     if replicates is None:
         replicates = DEFAULT_REPLICATES
+    from commsim.scorecard import check_rank_by
+
+    try:
+        check_rank_by(args.rank_by)
+    except ValueError as exc:
+        raise CompareError(str(exc)) from None
     if replicates < 1:
         raise CompareError(f"replicates={replicates}: must be at least 1")
     known = available_strategies()
@@ -168,7 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         strategies, replicates, overrides = _resolve(args)
         launcher = engine.launcher_from(args, args.out)
-        jobs = engine.prepare(plan(strategies, replicates, args.out, overrides))
+        draws = uncertainty_draws(replicates, overrides)[0] if args.uncertainty else None
+        jobs = engine.prepare(plan(strategies, replicates, args.out, overrides, draws))
     except (CompareError, ConfigError) as exc:
         return _error(str(exc))
     try:
@@ -232,6 +287,7 @@ def _compare(
             strategies=strategies,
             only=list(hashes),
             expected=hashes,
+            rank_by=args.rank_by,
         )
     except (report_mod.ReportError, store.StoreError) as exc:
         return _error(str(exc), 1)

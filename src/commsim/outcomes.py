@@ -57,6 +57,9 @@ class Outcome:
     order: int
     count: bool = False  # a non-negative count (intervals must not go below zero)
     smallest_change: float | None = None  # smallest meaningful change, in the outcome's unit
+    # For counts and rates whose size depends on the city: the smallest meaningful change
+    # as a share of the baseline level (used where ``smallest_change`` is None).
+    smallest_share: float | None = None
     numerator: str | None = None  # for RATIO
     denominator: str | None = None  # for RATIO
     per_group: bool = False  # also reported as <key>_<group>
@@ -89,6 +92,7 @@ _ENTRIES = [
         count=True,
         per_type=True,
         per_group=True,
+        smallest_share=0.05,
         description="All crimes committed, known to police or not "
         "(per group: crimes against residents of that group).",
     ),
@@ -192,6 +196,7 @@ _ENTRIES = [
         100,
         per_group=True,
         count=True,
+        smallest_share=0.05,
     ),
     Outcome(
         "contact_prevalence",

@@ -25,6 +25,7 @@ import base64
 import html
 import math
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -39,8 +40,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from commsim import plots, store
+from commsim import plots, scorecard_page, store
 from commsim import results as res
+from commsim import scorecard as sc
 
 __all__ = ["OneLineParser", "Report", "ReportError", "build_report", "main", "parse"]
 
@@ -65,8 +67,12 @@ class Report:
         runs: The runs table (complete runs).
         summary: One row per group x outcome.
         skipped: Failed and incomplete runs left out, with reasons.
-        figures: Figure file names written, by key.
+        figures: Figure file names written, by key (PNG; SVG and PDF beside each).
         notes: Remarks shown in the report (pooled parameters, figures not drawn...).
+        scorecard: The decision scorecard of a comparison with a baseline.
+        sampled: Parameters drawn once per replicate (``compare --uncertainty``).
+        links: ``validation``/``model`` -> relative links to those docs from the report.
+        pooled: Swept parameters pooled into each point of a sweep figure.
     """
 
     out: Path
@@ -76,6 +82,10 @@ class Report:
     skipped: pd.DataFrame
     figures: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    scorecard: sc.Scorecard | None = None
+    sampled: list[str] = field(default_factory=list)
+    links: dict[str, str] = field(default_factory=dict)
+    pooled: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------
@@ -94,6 +104,7 @@ def build_report(
     graph: Any = None,
     only: Sequence[str | Path] | None = None,
     expected: Mapping[Any, str] | None = None,
+    rank_by: str = sc.DEFAULT_RANK,
 ) -> Report:
     """Aggregate every run under ``runs_dir`` and write the report directory.
 
@@ -112,6 +123,8 @@ def build_report(
             folder also holds others).
         expected: Run directory -> the config hash it must have; a run made from another
             config is left out as ``stale``.
+        rank_by: How the scorecard ranks strategies (:data:`commsim.scorecard.RANK_CHOICES`
+            or an outcome key).
 
     Returns:
         A :class:`Report`.
@@ -136,20 +149,26 @@ def build_report(
         )
     order = _order(runs, strategies, baseline)
     runs = _reorder(runs, order)
-    mode, params, notes = _mode(runs, x, y)
+    sampled = res.sampled_per_replicate(runs)
+    mode, params, notes = _mode(runs, x, y, sampled)
+    pooled = [p for p in res.swept_parameters(runs) if p not in sampled and p not in params]
     if runset.legacy:
         notes.append(
             f"{len(runset.legacy)} run(s) were written by commsim 0.1, whose manifests have no "
             "checksums; they are used because every file of theirs parses."
         )
     out = Path(out) if out is not None else runs_dir / "report"
+    links = doc_links(out)
     with store.lock(out, "report folder"):
         # Everything is written to a staging folder first and moved into place at the
         # end, so a failure half-way leaves the previous report as it was.
         staging = Path(tempfile.mkdtemp(prefix=".report-", dir=out))
         try:
-            report = Report(staging, mode, runs, pd.DataFrame(), skipped, notes=notes)
-            _write(report, runs_dir, order, outcome, params, baseline, graph)
+            report = Report(
+                staging, mode, runs, pd.DataFrame(), skipped, notes=notes, sampled=sampled,
+                links=links, pooled=pooled if mode in ("sweep-1d", "sweep-2d") else [],
+            )  # fmt: skip
+            _write(report, runs_dir, order, outcome, params, baseline, graph, rank_by)
             for item in sorted(staging.iterdir()):
                 os.replace(item, out / item.name)
         finally:
@@ -166,6 +185,7 @@ def _write(
     params: list[str],
     baseline: str,
     graph: Any,
+    rank_by: str = sc.DEFAULT_RANK,
 ) -> None:
     """Write every report file into ``report.out``."""
     out, runs, mode = report.out, report.runs, report.mode
@@ -175,6 +195,19 @@ def _write(
         report.notes.append(f"No '{baseline}' runs: differences vs baseline are not computed.")
     summary = res.summarize(runs, by=by, baseline=use_baseline)
     report.summary = summary = _reorder(summary, order)
+    _note_truncated(report)
+    config = _read_config(runs_dir / runs["run_dir"].iloc[0])
+    if mode == "comparison" and use_baseline is not None and len(order) > 1:
+        days = config.get("days")
+        if not (isinstance(days, int | float) and days > 0):  # a config without it: count days
+            days = pq.ParquetFile(runs_dir / runs["run_dir"].iloc[0] / res.TIMESERIES).metadata
+            days = days.num_rows
+        report.scorecard = _scorecard(summary, float(days), use_baseline, order, rank_by)
+        facts = scorecard_facts(report)
+        scorecard_page.scorecard_pdf(
+            report.scorecard, out / "scorecard.pdf", "commsim scorecard: strategies compared",
+            facts,
+        )  # fmt: skip
     skipped = report.skipped
     store.atomic_write(out / "summary.csv", lambda tmp: summary.to_csv(tmp, index=False))
     _write_runs(runs, out / "runs.parquet")
@@ -197,6 +230,75 @@ def _write(
     store.write_text(out / "report.html", _html(blocks, out))
 
 
+def _scorecard(
+    summary: pd.DataFrame,
+    days: float,
+    baseline: str,
+    order: list[str],
+    rank_by: str,
+) -> sc.Scorecard:
+    """The decision scorecard over an evaluation window of ``days``."""
+    from commsim.presets import describe_preset
+
+    texts = {s: describe_preset(s) for s in order}
+    try:
+        return sc.build_scorecard(summary, days, baseline, texts, rank_by, order)
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
+
+
+def scorecard_facts(report: Report) -> list[str]:
+    """Sentences on what the scorecard's intervals include."""
+    facts = []
+    if report.sampled:
+        facts.append(
+            f"Intervals include parameter uncertainty: replicate k of every strategy used "
+            f"seed k and the same draw (Latin hypercube across replicates) of "
+            f"{len(report.sampled)} uncertain parameter(s) within their plausible ranges: "
+            + ", ".join(report.sampled)
+            + "."
+        )
+    else:
+        facts.append(
+            "Intervals show the model's chance variation between replicates (seeds) only, "
+            "not uncertainty in its parameters; `commsim compare --uncertainty` also "
+            "samples the uncertain parameters within their plausible ranges."
+        )
+    return facts
+
+
+def _note_truncated(report: Report) -> None:
+    summary = report.summary
+    if "ci_truncated" not in summary:
+        return
+    cut = summary[summary["ci_truncated"].astype(bool)]
+    if len(cut):
+        keys = list(dict.fromkeys(cut["outcome"]))
+        names = ", ".join(plots.metric_label(o, with_unit=False) for o in keys[:3])
+        more = f" and {len(keys) - 3} more" if len(keys) > 3 else ""
+        report.notes.append(
+            f"{len(cut)} confidence interval(s) of counts reached below zero and were cut at "
+            f"zero ({names}{more}; column ci_truncated in summary.csv): a count cannot be "
+            "negative, and an interval that wide means too few replicates for that outcome."
+        )
+
+
+def doc_links(out: Path) -> dict[str, str]:
+    """Relative links from a report folder to docs/validation.md and docs/model.md.
+
+    Empty strings when commsim runs from an installed package without its docs.
+    """
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    links = {}
+    for key in ("validation", "model"):
+        target = docs / f"{key}.md"
+        if target.is_file():
+            links[key] = Path(os.path.relpath(target, Path(out).resolve())).as_posix()
+        else:
+            links[key] = ""
+    return links
+
+
 def _order(runs: pd.DataFrame, strategies: Sequence[str] | None, baseline: str) -> list[str]:
     found = res.strategy_order(runs["strategy"])
     found = [s for s in found if s == baseline] + [s for s in found if s != baseline]
@@ -214,9 +316,11 @@ def _reorder(frame: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _mode(runs: pd.DataFrame, x: str | None, y: str | None) -> tuple[str, list[str], list[str]]:
+def _mode(
+    runs: pd.DataFrame, x: str | None, y: str | None, sampled: Sequence[str] = ()
+) -> tuple[str, list[str], list[str]]:
     params = res.parameter_columns(runs)
-    swept = res.swept_parameters(runs)
+    swept = [p for p in res.swept_parameters(runs) if p not in sampled]
     notes: list[str] = []
     for flag, key in (("--x", x), ("--y", y)):
         if key is not None and key not in params:
@@ -237,7 +341,12 @@ def _mode(runs: pd.DataFrame, x: str | None, y: str | None) -> tuple[str, list[s
     pooled = [p for p in swept if p not in chosen]
     if pooled:
         notes.append(
-            "Results are pooled over the other swept parameter(s): " + ", ".join(pooled) + "."
+            "Results are pooled over the other swept parameter(s): "
+            + ", ".join(pooled)
+            + ". Each point mixes runs at different values of "
+            + ("it" if len(pooled) == 1 else "them")
+            + ", so its interval is not a replicate interval; choose both axes with --x and "
+            "--y to separate them."
         )
     mode = {0: "comparison", 1: "sweep-1d", 2: "sweep-2d"}[len(chosen)]
     return mode, chosen, notes
@@ -325,33 +434,79 @@ def _figures(
         except (ValueError, KeyError) as exc:
             report.notes.append(f"Figure '{key}' not drawn: {exc}")
             return
-        plots.save_figure(fig, report.out / filename)
+        plots.save_figure(fig, report.out / filename, formats=plots.REPORT_FORMATS)
         report.figures[key] = filename
 
-    if report.mode == "sweep-1d":
-        draw("sweep", f"sweep_{outcome}.png", lambda: plots.sweep_line(summary, params[0], outcome))
-        return
-    if report.mode == "sweep-2d":
+    if report.mode in ("sweep-1d", "sweep-2d"):
+        axis = {p: param_axis(p) for p in params}
+        pooled = report.pooled
+        if report.mode == "sweep-1d":
+            (xl, xu) = axis[params[0]]
+            draw(
+                "sweep",
+                f"sweep_{outcome}.png",
+                lambda: plots.sweep_line(
+                    summary, params[0], outcome, x_label=xl, x_unit=xu, pooled=pooled
+                ),
+            )
+            return
+        noise = None
+        if not pooled:
+            noise = res.paired_vs_reference(report.runs, outcome, ["strategy", *params])
+        (xl, xu), (yl, yu) = axis[params[0]], axis[params[1]]
         draw(
             "sweep",
             f"heatmap_{outcome}.png",
-            lambda: plots.sweep_heatmap(summary, params[0], params[1], outcome),
+            lambda: plots.sweep_heatmap(
+                summary,
+                params[0],
+                params[1],
+                outcome,
+                x_label=xl,
+                y_label=yl,
+                x_unit=xu,
+                y_unit=yu,
+                noise=noise,
+                pooled=pooled,
+            ),
         )
         return
     if report.mode != "comparison":
         return
+    labels = strategy_titles(order)
+    per_year = report.scorecard.per_year if report.scorecard is not None else None
     band = f"{QUANTILES[0]:.0%}-{QUANTILES[1]:.0%} of replicates"
     smooth = f"{SMOOTH_DAYS}-day mean"
-    draw("crime", "crime_over_time.png", lambda: plots.crime_over_time(bands, order, band, smooth))
+    draw(
+        "crime",
+        "crime_over_time.png",
+        lambda: plots.crime_over_time(bands, order, band, smooth, labels=labels),
+    )
     draw(
         "trust",
         "trust_reporting.png",
-        lambda: plots.trust_reporting_over_time(bands, order, band_label=band, smoothing=smooth),
+        lambda: plots.trust_reporting_over_time(
+            bands, order, band_label=band, smoothing=smooth, labels=labels
+        ),
     )
     if baseline is not None and len(order) > 1:
-        draw("forest", "effects.png", lambda: plots.forest(summary, plots.FOREST_OUTCOMES, order))
-        draw("cost", "cost_effectiveness.png", lambda: plots.cost_effectiveness(summary, order))
-    draw("equity", "equity.png", lambda: plots.equity(summary, strategies=order))
+        draw(
+            "forest",
+            "effects.png",
+            lambda: plots.forest(summary, plots.FOREST_OUTCOMES, order, labels=labels),
+        )
+        draw(
+            "cost",
+            "cost_effectiveness.png",
+            lambda: plots.cost_effectiveness(summary, order, per_year=per_year, labels=labels),
+        )
+        draw(
+            "equity",
+            "equity.png",
+            lambda: plots.group_effects(summary, order, labels=labels, trust_sd=_trust_sd()),
+        )
+    else:
+        draw("equity", "equity.png", lambda: plots.equity(summary, strategies=order))
     best = _best(summary, baseline, order)
     shown = [s for s in (baseline or order[0], best) if s is not None]
     shown = list(dict.fromkeys(shown))
@@ -365,7 +520,46 @@ def _figures(
         return
     runs = report.runs[report.runs["strategy"].isin(shown)]
     counts = res.place_counts(runs, runs_dir)
-    draw("map", "hotspots.png", lambda: plots.hotspot_map(graph, counts, shown))
+    share = summary[summary["outcome"] == "crime_concentration_top5"].set_index("strategy")
+    concentration = {s: float(share.loc[s, "mean"]) for s in shown if s in share.index}
+    draw(
+        "map",
+        "hotspots.png",
+        lambda: plots.hotspot_map(
+            graph, counts, shown, concentration=concentration or None, labels=labels
+        ),
+    )
+
+
+def _trust_sd() -> float:
+    from commsim.dynamics import TRUST_SD
+
+    return TRUST_SD
+
+
+def strategy_titles(order: Sequence[str]) -> dict[str, str]:
+    """Strategy -> its title in plain words (from the preset files)."""
+    from commsim.presets import describe_preset
+
+    return {s: describe_preset(s).title for s in order}
+
+
+def param_axis(key: str) -> tuple[str, str]:
+    """A swept parameter's axis label and unit, from the parameter metadata."""
+    try:
+        from commsim.params import SimConfig
+        from commsim.paramspec import lookup
+
+        info = lookup(SimConfig, key)
+    except Exception:  # not a model parameter (e.g. a city file option): the key itself
+        return key, ""
+    unit = info.unit
+    shown = "$ a year" if unit.startswith("USD per year") else unit
+    name = key.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+    if info.label == name:  # no label in the metadata: the key says more
+        return (f"{key} ({shown})" if shown else key), unit
+    label = f"{info.label} ({shown})" if shown else info.label
+    return f"{label}\n{key}", unit
 
 
 def _best(summary: pd.DataFrame, baseline: str | None, order: list[str]) -> str | None:
@@ -502,10 +696,16 @@ def _blocks(
     config = _read_config(first)
     reps = runs.groupby(["strategy", *params], dropna=False).size()
     rep_text = str(reps.iloc[0]) if reps.nunique() == 1 else f"{reps.min()}-{reps.max()}"
+    seeds_per = runs.groupby(["strategy", *params], dropna=False)["seed"].nunique()
+    seed_text = (
+        str(seeds_per.iloc[0])
+        if seeds_per.nunique() == 1
+        else f"{seeds_per.min()}-{seeds_per.max()}"
+    )
     constant = {
         p: runs[p].iloc[0]
         for p in res.parameter_columns(runs)
-        if p not in params and runs[p].nunique(dropna=False) == 1
+        if p not in params and p not in report.sampled and runs[p].nunique(dropna=False) == 1
     }
     title = {
         "comparison": "Strategy comparison",
@@ -514,14 +714,35 @@ def _blocks(
         "table": "Parameter sweep",
     }[report.mode]
     blocks: list[Block] = [("h1", f"commsim report: {title}")]
+    if report.scorecard is not None:
+        facts_sc = scorecard_facts(report)
+        blocks.append(
+            (
+                "raw",
+                (
+                    scorecard_page.scorecard_html(report.scorecard, facts_sc, report.links),
+                    scorecard_page.scorecard_markdown(report.scorecard, facts_sc, report.links),
+                ),
+            )
+        )
+        blocks.append(
+            ("p", "The scorecard on one page for printing: [scorecard.pdf](scorecard.pdf).")
+        )
+        blocks.append(("h2", "About these runs"))
     left_out = (
         f"{len(report.skipped)} left out, listed below" if len(report.skipped) else "none left out"
     )
+    if report.pooled:
+        replicates = (
+            f"Runs per setting: {rep_text} ({seed_text} seed(s) x the values of the pooled "
+            f"parameter(s) {', '.join(report.pooled)}; these are not replicates); "
+        )
+    else:
+        replicates = f"Replicates per {'strategy' if not params else 'setting'}: {rep_text}; "
     facts = [
         f"Runs used: {len(runs)} complete ({left_out}).",
         f"Strategies: {', '.join(order)}.",
-        f"Replicates per {'strategy' if not params else 'setting'}: {rep_text}; "
-        f"seeds {_seeds(runs['seed'])}. Replicate k of every "
+        replicates + f"seeds {_seeds(runs['seed'])}. Replicate k of every "
         f"{'setting' if params else 'strategy'} uses seed k (common random numbers)"
         + (
             ", so differences vs baseline are paired on seed."
@@ -594,6 +815,10 @@ def _findings(summary: pd.DataFrame, baseline: str) -> list[str]:
     """A few plain-language sentences: biggest effects, best value, harms."""
     rows = summary[summary["diff"].notna() & (summary["strategy"] != baseline)]
     out: list[str] = []
+    titles = strategy_titles(list(dict.fromkeys(rows["strategy"])))
+
+    def title(strategy: str) -> str:
+        return titles.get(strategy, strategy)
 
     def best(outcome: str, noun: str, past: str) -> None:
         r = rows[rows["outcome"] == outcome]
@@ -607,7 +832,8 @@ def _findings(summary: pd.DataFrame, baseline: str) -> list[str]:
             return
         sure = "" if top["significant"] else " (but its 95% CI includes zero)"
         out.append(
-            f"Largest {noun} in {label}: {top['strategy']}, {_change(top, star=False)}{sure}."
+            f"Largest {noun} in {label}: {title(top['strategy'])}, "
+            f"{_change(top, star=False)}{sure}."
         )
 
     best("crimes", "cut", "cut")
@@ -619,7 +845,7 @@ def _findings(summary: pd.DataFrame, baseline: str) -> list[str]:
         top = value.loc[value["crimes_averted_per_1m_usd"].idxmax()]
         out.append(
             f"Most crimes averted per $1M of extra cost (among strategies that cut crime "
-            f"with a CI excluding zero): {top['strategy']}, "
+            f"with a CI excluding zero): {title(top['strategy'])}, "
             f"{_num(top['crimes_averted_per_1m_usd'])} per $1M."
         )
     harms = rows[rows["significant"]]
@@ -629,7 +855,7 @@ def _findings(summary: pd.DataFrame, baseline: str) -> list[str]:
     harms = harms[np.array(worse, dtype=bool)]
     for strategy, rows_s in harms.groupby("strategy", sort=False):
         names = "; ".join(plots.metric_label(o, with_unit=False) for o in rows_s["outcome"])
-        out.append(f"{strategy} is worse than baseline (95% CI excludes zero) on: {names}.")
+        out.append(f"{title(strategy)} is worse than baseline (95% CI excludes zero) on: {names}.")
     return out
 
 
@@ -641,13 +867,14 @@ def _comparison_blocks(report: Report, order: list[str], baseline: str | None) -
     if findings:
         blocks.append(("h2", "Key findings"))
         blocks.append(("ul", findings))
-    blocks.append(("h2", "Headline results"))
+    blocks.append(("h2", "All effects over the evaluation window"))
     if baseline is not None and len(order) > 1:
         blocks.append(
             (
                 "p",
-                f"Change vs {baseline}: mean paired difference [95% CI] (percent change); "
-                "* marks a CI that excludes zero. Baseline row: mean [95% CI].",
+                f"Change vs {baseline} in each outcome's own unit, over the evaluation window "
+                "(not per year): mean paired difference [95% CI] (percent change); * marks a "
+                "CI that excludes zero. Baseline row: mean [95% CI].",
             )
         )
     rows = []
@@ -662,7 +889,17 @@ def _comparison_blocks(report: Report, order: list[str], baseline: str | None) -
                 row[plots.metric_label(o)] = _change(r)
         if baseline is not None and strategy != baseline and "crimes" in s.index:
             per = s.loc["crimes", "crimes_averted_per_1m_usd"]
-            row["Crimes averted per $1M"] = _num(per) if np.isfinite(per) else "same or lower cost"
+            if not np.isfinite(per):
+                row["Crimes averted per $1M"] = "same or lower cost"
+            elif not s.loc["crimes", "significant"]:
+                row["Crimes averted per $1M"] = "unclear (crime CI includes 0)"
+            else:
+                row["Crimes averted per $1M"] = _estimate(
+                    per,
+                    s.loc["crimes", "crimes_averted_per_1m_usd_ci_low"],
+                    s.loc["crimes", "crimes_averted_per_1m_usd_ci_high"],
+                    sign=False,
+                )
         elif baseline is not None and len(order) > 1:
             row["Crimes averted per $1M"] = ""
         rows.append(row)
@@ -750,7 +987,15 @@ def _markdown(blocks: list[Block]) -> str:
             lines += [f"- {item}" for item in content] + [""]
         elif kind == "img":
             path, caption = content
-            lines += [f"![{caption}]({path})", "", f"*{caption}*", ""]
+            stem = Path(path).stem
+            lines += [
+                f"![{caption}]({path})",
+                "",
+                f"*{caption}* ([SVG]({stem}.svg), [PDF]({stem}.pdf))",
+                "",
+            ]
+        elif kind == "raw":
+            lines += [content[1], ""]
         elif kind == "table":
             frame: pd.DataFrame = content
             cells = [[_md_cell(v) for v in frame.columns]]
@@ -784,7 +1029,8 @@ def _html(blocks: list[Block], out: Path) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<title>{html.escape(title)}</title>",
+        f"<style>{_CSS}{scorecard_page.CSS}</style></head><body>",
     ]
     for kind, content in blocks:
         if kind in {"h1", "h2"}:
@@ -796,10 +1042,14 @@ def _html(blocks: list[Block], out: Path) -> str:
         elif kind == "img":
             path, caption = content
             data = base64.b64encode((out / path).read_bytes()).decode("ascii")
+            stem = html.escape(Path(path).stem)
             parts.append(
                 f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(caption)}">'
-                f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+                f'<figcaption>{html.escape(caption)} (<a href="{stem}.svg">SVG</a>, '
+                f'<a href="{stem}.pdf">PDF</a>)</figcaption></figure>'
             )
+        elif kind == "raw":
+            parts.append(content[0])
         elif kind == "table":
             frame: pd.DataFrame = content
             head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
@@ -812,10 +1062,14 @@ def _html(blocks: list[Block], out: Path) -> str:
     return "\n".join(parts)
 
 
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+
+
 def _inline(text: str) -> str:
-    """Escape text and render `code` spans."""
+    """Escape text and render `code` spans and [text](link) links."""
     pieces = html.escape(text).split("`")
-    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces))
+    out = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces))
+    return _LINK.sub(lambda m: f'<a href="{m.group(2)}">{m.group(1)}</a>', out)
 
 
 # --------------------------------------------------------------------------------------
@@ -851,7 +1105,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--x", default=None, help="swept parameter on the x axis")
     parser.add_argument("--y", default=None, help="swept parameter on the y axis (heatmap)")
     parser.add_argument("--baseline", default=res.BASELINE, help="reference strategy")
+    add_rank_option(parser)
     return parser
+
+
+def add_rank_option(parser: argparse.ArgumentParser) -> None:
+    """``--rank-by``: how the scorecard ranks strategies (shared with ``commsim compare``)."""
+    parser.add_argument(
+        "--rank-by",
+        default=sc.DEFAULT_RANK,
+        help="scorecard ranking: crimes (default: largest cut in true crime first), value "
+        "(crimes averted per $1M), cost (cheapest first), or an outcome key such as "
+        "trust_mean or trust_mean_minority",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -870,7 +1136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"commsim: error: dir={args.dir}: no such directory", file=sys.stderr)
         return 2
     try:
-        report = build_report(args.dir, args.out, args.outcome, args.x, args.y, args.baseline)
+        report = build_report(
+            args.dir, args.out, args.outcome, args.x, args.y, args.baseline,
+            rank_by=args.rank_by,
+        )  # fmt: skip
     except ReportError as exc:
         print(f"commsim: error: {exc}", file=sys.stderr)
         return 1 if "no complete runs" in str(exc) else 2
@@ -881,6 +1150,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"commsim: error: report failed: {store.describe_error(exc)}", file=sys.stderr)
         return 1
     print_left_out(report.skipped)
+    if report.pooled:
+        print(
+            f"report: pooled over {', '.join(report.pooled)} (not shown on an axis; "
+            "choose axes with --x and --y)",
+            file=sys.stderr,
+        )
     left_out = f", {len(report.skipped)} left out" if len(report.skipped) else ""
     print(f"report: {report.out / 'report.html'} ({len(report.runs)} runs{left_out})")
     return 0

@@ -55,11 +55,14 @@ __all__ = [
     "higher_is_better",
     "iter_timeseries",
     "load_runs",
+    "load_sweep",
     "outcome_columns",
+    "paired_vs_reference",
     "parameter_columns",
     "parse_override",
     "place_counts",
     "runs_table",
+    "sampled_per_replicate",
     "summarize",
     "swept_parameters",
     "t_interval",
@@ -565,7 +568,8 @@ def summarize(
 
     Returns:
         Columns: the ``by`` columns, ``outcome``, ``n``, ``mean``, ``sd``, ``ci_low``,
-        ``ci_high``, ``n_pairs``, ``baseline_mean``, ``diff``, ``diff_ci_low``,
+        ``ci_high``, ``ci_truncated`` (a count's interval cut at zero), ``n_pairs``,
+        ``baseline_mean``, ``diff``, ``diff_ci_low``,
         ``diff_ci_high``, ``pct_change``, ``significant``, ``extra_cost_usd``,
         ``crimes_averted_per_1m_usd``, ``crimes_averted_per_1m_usd_ci_low``,
         ``crimes_averted_per_1m_usd_ci_high``.
@@ -592,6 +596,11 @@ def summarize(
     half = _half_width(long["sd"], long["n"], level)
     long["ci_low"] = long["mean"] - half
     long["ci_high"] = long["mean"] + half
+    # A count cannot be negative: a t interval that reaches below zero (few replicates,
+    # skewed values) is cut at zero and flagged, so reports can say so.
+    counts = long["outcome"].map(_is_count).astype(bool)
+    long["ci_truncated"] = counts & (long["ci_low"] < 0)
+    long.loc[long["ci_truncated"], "ci_low"] = 0.0
 
     paired = _paired(runs, outcomes, by, baseline, level)
     if paired is not None:
@@ -609,7 +618,9 @@ def summarize(
         for col in _COST_COLUMNS:
             long[col] = np.nan
 
-    columns = ["n", "mean", "sd", "ci_low", "ci_high", *_PAIRED_COLUMNS, "significant"]
+    columns = [
+        "n", "mean", "sd", "ci_low", "ci_high", "ci_truncated", *_PAIRED_COLUMNS, "significant"
+    ]  # fmt: skip
     long = long[[*by, "outcome", *columns, *_COST_COLUMNS]]
     return _order_groups(long, by, outcomes)
 
@@ -628,6 +639,13 @@ _COST_COLUMNS = [
     "crimes_averted_per_1m_usd_ci_low",
     "crimes_averted_per_1m_usd_ci_high",
 ]
+
+
+def _is_count(key: str) -> bool:
+    try:
+        return registry(key).count
+    except KeyError:
+        return False
 
 
 def _order_groups(frame: pd.DataFrame, by: list[str], outcomes: list[str]) -> pd.DataFrame:
@@ -876,13 +894,16 @@ def timeseries_bands(
                 sd = np.nanstd(values, axis=1, ddof=1)
                 q = np.nanquantile(values, quantiles, axis=1)
             half = _half_width(sd, n, level)
+            low = mean - half
+            if _is_count(metric):  # a count's interval stops at zero
+                low = np.maximum(low, 0.0)
             reduced = pd.DataFrame(
                 {
                     "metric": metric,
                     "day": wide.index.to_numpy(),
                     "n": n,
                     "mean": mean,
-                    "ci_low": mean - half,
+                    "ci_low": low,
                     "ci_high": mean + half,
                     "q_low": q[0],
                     "q_high": q[1],
@@ -940,6 +961,113 @@ def place_counts(
     if not out:
         return pd.DataFrame(columns=[*by, "place", "crimes_per_run", "runs"])
     return pd.concat(out, ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------
+# Sweeps: reading them, samples per replicate, differences from a reference setting
+# --------------------------------------------------------------------------------------
+
+
+def load_sweep(root: str | os.PathLike[str]) -> pd.DataFrame:
+    """A sweep's runs as one tidy frame: one row per complete run.
+
+    Columns: ``run_dir``, ``strategy``, ``seed``, ``wall_seconds``, one column per
+    config key set in the runs' overrides under its plain dotted name
+    (``policy.watch_coverage``, ``trust.asymmetry``...), then one column per outcome.
+    Works on a ``commsim sweep`` or ``commsim run -m`` folder, a comparison, or any tree
+    of run folders; failed, incomplete, stale and corrupt runs are left out.
+
+    ``frame.attrs`` has ``params`` (every parameter column), ``swept`` (those taking
+    more than one value), ``outcomes`` and ``skipped`` (the left-out runs' table).
+
+    Args:
+        root: The sweep folder.
+
+    Returns:
+        The frame.
+
+    Raises:
+        FileNotFoundError: ``root`` does not exist.
+
+    Examples:
+        >>> runs = load_sweep("outputs/sweeps/lhs")  # doctest: +SKIP
+        >>> runs.plot.scatter("policy.watch_coverage", "crimes")  # doctest: +SKIP
+    """
+    runset = load_runs(root)
+    frame = runs_table(runset)
+    frame.attrs["swept"] = swept_parameters(frame)
+    frame.attrs["skipped"] = runset.skipped_table()
+    return frame
+
+
+def sampled_per_replicate(runs: pd.DataFrame) -> list[str]:
+    """Parameters drawn once per replicate and shared by every strategy.
+
+    ``commsim compare --uncertainty`` gives replicate k of every strategy the same draw
+    of the uncertain parameters (and seed k), so such a parameter takes one value per
+    seed, the same under every strategy, and differs between seeds. Results are paired
+    on it like on the seed; it is not a swept setting.
+
+    Args:
+        runs: From :func:`runs_table`.
+
+    Returns:
+        The parameter columns that vary only with the seed (none with one strategy).
+    """
+    if runs.empty or runs["strategy"].nunique() < 2 or runs["seed"].nunique() < 2:
+        return []
+    out = []
+    for p in parameter_columns(runs):
+        values = runs[p]
+        if values.nunique(dropna=False) < 2:
+            continue
+        per_seed = runs.groupby("seed", dropna=False)[p].nunique(dropna=False)
+        if (per_seed == 1).all():
+            out.append(p)
+    return out
+
+
+def paired_vs_reference(
+    runs: pd.DataFrame,
+    outcome: str,
+    by: Sequence[str],
+    reference: Mapping[str, Any] | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Each setting's difference from a reference setting, paired on seed, with its CI.
+
+    Used to mark sweep cells whose difference from the reference is within noise.
+
+    Args:
+        runs: From :func:`runs_table`.
+        outcome: The outcome.
+        by: The setting columns (e.g. the two swept parameters; ``strategy`` may be one:
+            differences are then taken within each strategy).
+        reference: Values of the non-strategy ``by`` columns of the reference setting
+            (default: the smallest value of each).
+        level: Confidence level.
+
+    Returns:
+        The ``by`` columns, ``n_pairs``, ``diff``, ``diff_ci_low``, ``diff_ci_high``.
+    """
+    by = list(by)
+    within = [b for b in by if b == "strategy"]
+    axes = [b for b in by if b != "strategy"]
+    ref = dict(reference or {a: runs[a].min() for a in axes})
+    per_seed = runs.groupby([*by, "seed"], dropna=False)[outcome].mean().reset_index()
+    mask = np.ones(len(per_seed), dtype=bool)
+    for a in axes:
+        mask &= (per_seed[a] == ref[a]).to_numpy()
+    base = per_seed[mask].drop(columns=axes).rename(columns={outcome: "__ref"})
+    merged = per_seed.merge(base, on=[*within, "seed"], how="inner")
+    merged["__d"] = merged[outcome] - merged["__ref"]
+    g = merged.groupby(by, dropna=False, sort=False)["__d"]
+    out = pd.DataFrame({"n_pairs": g.count(), "diff": g.mean(), "sd": g.std(ddof=1)})
+    out = out.reset_index()
+    half = _half_width(out["sd"], out["n_pairs"], level)
+    out["diff_ci_low"] = out["diff"] - half
+    out["diff_ci_high"] = out["diff"] + half
+    return out.drop(columns="sd")
 
 
 # --------------------------------------------------------------------------------------

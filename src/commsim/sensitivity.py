@@ -70,6 +70,7 @@ __all__ = [
     "analyze",
     "compute_indices",
     "evaluate",
+    "evaluate_table",
     "load_spec",
     "main",
     "parse_spec",
@@ -466,6 +467,24 @@ def evaluate(
         ConfigError: A sample's config is invalid (nothing has run).
         RunsFailedError: Some runs failed (one line; the others are kept in ``runs_dir``).
     """
+    table = evaluate_table(spec, inputs, n_jobs, progress, launcher, runs_dir)
+    return table[list(spec.outcomes)].to_numpy(dtype=float)
+
+
+def evaluate_table(
+    spec: Spec,
+    inputs: np.ndarray,
+    n_jobs: int | None = None,
+    progress: bool = False,
+    launcher: engine.Launcher | None = None,
+    runs_dir: Path | None = None,
+) -> pd.DataFrame:
+    """Like :func:`evaluate`, but every summary outcome of the runs, not only the analysed.
+
+    Returns:
+        One row per sample, one column per outcome key (mean over the replicate seeds;
+        with a contrast, the treatment's paired effect on every outcome).
+    """
     if launcher is None:
         workers = n_jobs or engine.cores()
         launcher = engine.Launcher("local" if workers > 1 else "serial", jobs=workers)
@@ -477,13 +496,16 @@ def evaluate(
             f"{len(failed)} of {len(results)} runs failed (first: {failed[0].job.label}: "
             f"{failed[0].error}); run the same command again to redo them"
         )
-    values = [[float((r.summary or {})[o]) for o in spec.outcomes] for r in results]
-    array = np.asarray(values, dtype=float).reshape(
-        len(inputs), spec.replicates, len(spec.arms), len(spec.outcomes)
-    )
-    if spec.contrast:  # the treatment's effect, paired on seed
-        return (array[:, :, 1] - array[:, :, 0]).mean(axis=1)
-    return array[:, :, 0].mean(axis=1)
+    runs = pd.DataFrame([r.summary or {} for r in results], dtype=float)
+    arms = len(spec.arms)
+    samples = np.repeat(np.arange(len(inputs)), spec.replicates * arms)
+    arm = np.tile(np.arange(arms), len(inputs) * spec.replicates)  # jobs_for's order
+    if spec.contrast:  # every outcome becomes the treatment's effect, paired on seed
+        treated = runs[arm == 1].reset_index(drop=True)
+        runs = treated - runs[arm == 0].reset_index(drop=True)
+        samples = samples[arm == 1]
+    table = runs.groupby(samples, sort=True).mean()
+    return table.reset_index(drop=True)
 
 
 def compute_indices(
@@ -707,10 +729,9 @@ def main(argv: list[str]) -> int:
         outcomes = (
             [o.strip() for o in args.outcomes.split(",") if o.strip()] if args.outcomes else None
         )
-        spec = _with_changes(
-            load_spec(args.config), outcomes, args.overrides, args.seed, args.replicates
-        )
-        spec, _ = check_spec(spec)
+        file_spec = load_spec(args.config)
+        spec = _with_changes(file_spec, outcomes, args.overrides, args.seed, args.replicates)
+        spec, base = check_spec(spec)
         n = args.trajectories or args.samples or DEFAULT_N[args.method]
         inputs = sample_inputs(spec, args.method, n)
         name = _resolve_spec_path(args.config).stem
@@ -722,7 +743,12 @@ def main(argv: list[str]) -> int:
     try:
         with store.lock(out, "--out"):
             store.check_writable(out / "runs", "--out")
-            return _analyse(args, spec, n, inputs, jobs, launcher, out)
+            provenance = {
+                "spec_file": str(_resolve_spec_path(args.config)),
+                "spec_file_overrides": list(file_spec.base_overrides),
+                "command_line_overrides": list(args.overrides),
+            }
+            return _analyse(args, spec, n, inputs, jobs, launcher, out, provenance, base)
     except store.StoreError as exc:  # busy or unwritable: nothing was run
         return _fail(str(exc))
 
@@ -735,6 +761,8 @@ def _analyse(
     jobs: list[engine.Job],
     launcher: engine.Launcher,
     out: Path,
+    provenance: dict[str, Any] | None = None,
+    base: SimConfig | None = None,
 ) -> int:
     print(
         f"commsim sensitivity: {args.method}, {len(spec.parameters)} parameters, "
@@ -758,9 +786,10 @@ def _analyse(
     )
     start = time.perf_counter()
     try:
-        outputs = evaluate(
+        every = evaluate_table(
             spec, inputs, progress=not args.no_progress, launcher=launcher, runs_dir=out / "runs"
         )
+        outputs = every[list(spec.outcomes)].to_numpy(dtype=float)
     except KeyboardInterrupt as exc:
         return engine.interrupted(exc, "sensitivity")
     except (RunsFailedError, engine.BatchStoppedError) as exc:
@@ -768,7 +797,10 @@ def _analyse(
         return 1
     table = compute_indices(spec, args.method, inputs, outputs)
     seconds = time.perf_counter() - start
-    write_outputs(out, spec, args.method, n, inputs, outputs, table, seconds)
+    write_outputs(
+        out, spec, args.method, n, inputs, outputs, table, seconds,
+        all_outcomes=every, provenance=provenance, base=base,
+    )  # fmt: skip
     print(format_ranking(table))
     print(f"outputs: {out}")
     return 0
@@ -788,8 +820,19 @@ def write_outputs(
     outputs: np.ndarray,
     table: pd.DataFrame,
     seconds: float,
+    *,
+    all_outcomes: pd.DataFrame | None = None,
+    provenance: Mapping[str, Any] | None = None,
+    base: SimConfig | None = None,
 ) -> None:
-    """Write indices (CSV, Parquet), samples, the ranking plot and a manifest."""
+    """Write indices (CSV, Parquet), samples, the ranking plot and a manifest.
+
+    ``samples.parquet`` holds every sample's parameter values and, with
+    ``all_outcomes``, every outcome of its runs (not only the analysed ones). With
+    ``base``, the resolved config every sample started from is written to
+    ``config.yaml`` and its hash recorded; ``provenance`` records where the settings
+    came from (the parameter file and its overrides, the command line's).
+    """
     out.mkdir(parents=True, exist_ok=True)
     store.atomic_write(out / "indices.csv", lambda p: table.to_csv(p, index=False))
     store.write_parquet(out / "indices.parquet", table)
@@ -798,6 +841,9 @@ def write_outputs(
     )
     for j, o in enumerate(spec.outcomes):
         samples[o] = outputs[:, j]
+    if all_outcomes is not None:
+        rest = all_outcomes.drop(columns=[c for c in all_outcomes if c in samples])
+        samples = pd.concat([samples, rest.reset_index(drop=True)], axis=1)
     store.write_parquet(out / "samples.parquet", samples)
     name = "Morris screening" if method == "morris" else "Sobol indices"
     fixed = ", ".join(spec.base_overrides) or "defaults"
@@ -822,9 +868,16 @@ def write_outputs(
             for p in spec.parameters
         },
         "wall_seconds": round(seconds, 1),
+        **dict(provenance or {}),
         "code": store.code_version(),
         "versions": store.package_versions(),
     }
+    if base is not None:
+        from commsim.runner import config_yaml
+
+        text = config_yaml(base)
+        store.write_text(out / "config.yaml", text)
+        manifest["base_config_hash"] = store.config_hash(text)
     store.write_text(out / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
 
 
