@@ -94,6 +94,8 @@ def build_report(
     graph: Any = None,
     only: Sequence[str | Path] | None = None,
     expected: Mapping[Any, str] | None = None,
+    geo: str | None = None,
+    observed: str | Path | None = None,
 ) -> Report:
     """Aggregate every run under ``runs_dir`` and write the report directory.
 
@@ -112,6 +114,10 @@ def build_report(
             folder also holds others).
         expected: Run directory -> the config hash it must have; a run made from another
             config is left out as ``stale``.
+        geo: Also write the places, neighbourhoods and events as GIS layers
+            (``gpkg`` or ``geoparquet``, :mod:`commsim.geoout`) into ``<out>/geo``.
+        observed: A CSV of recorded crime per neighbourhood to set beside the
+            simulated (:mod:`commsim.observed`).
 
     Returns:
         A :class:`Report`.
@@ -142,6 +148,7 @@ def build_report(
             f"{len(runset.legacy)} run(s) were written by commsim 0.1, whose manifests have no "
             "checksums; they are used because every file of theirs parses."
         )
+    extras = _Extras(geo, observed, runs_dir, runs)  # checked before anything is written
     out = Path(out) if out is not None else runs_dir / "report"
     with store.lock(out, "report folder"):
         # Everything is written to a staging folder first and moved into place at the
@@ -149,7 +156,7 @@ def build_report(
         staging = Path(tempfile.mkdtemp(prefix=".report-", dir=out))
         try:
             report = Report(staging, mode, runs, pd.DataFrame(), skipped, notes=notes)
-            _write(report, runs_dir, order, outcome, params, baseline, graph)
+            _write(report, runs_dir, order, outcome, params, baseline, graph, extras)
             for item in sorted(staging.iterdir()):
                 os.replace(item, out / item.name)
         finally:
@@ -166,6 +173,7 @@ def _write(
     params: list[str],
     baseline: str,
     graph: Any,
+    extras: _Extras | None = None,
 ) -> None:
     """Write every report file into ``report.out``."""
     out, runs, mode = report.out, report.runs, report.mode
@@ -193,8 +201,70 @@ def _write(
         )
     _figures(report, runs_dir, bands, order, outcome, params, use_baseline, graph)
     blocks = _blocks(report, runs_dir, order, outcome, params, use_baseline)
+    if extras is not None:
+        more = extras.write(report, order, use_baseline, by)
+        at = next((i for i, (k, c) in enumerate(blocks) if (k, c) == ("h2", "Unit costs")), -1)
+        blocks[at:at] = more
     store.write_text(out / "report.md", _markdown(blocks))
     store.write_text(out / "report.html", _html(blocks, out))
+
+
+class _Extras:
+    """What a report adds on request: GIS layers (``--geo``) and observed crime (``--observed``).
+
+    Both are checked when made (bad input is a :class:`ReportError` before anything is
+    written) and written by :meth:`write` into the report's staging folder.
+    """
+
+    def __init__(
+        self, geo: str | None, observed: str | Path | None, runs_dir: Path, runs: pd.DataFrame
+    ) -> None:
+        self.geo, self.observed, self.runs_dir = geo, observed, runs_dir
+        self.city = None
+        if geo is None and observed is None:
+            return
+        from commsim import geoout
+        from commsim import observed as obs
+
+        try:
+            if geo is not None:
+                geoout.check_format(geo)
+            self.city = geoout.city_of_run(runs_dir / str(runs["run_dir"].iloc[0]))
+            if observed is not None:
+                obs.read_observed(observed, self.city)
+        except (geoout.GeoError, obs.ObservedError) as exc:
+            raise ReportError(str(exc)) from None
+
+    def write(
+        self, report: Report, order: list[str], baseline: str | None, by: list[str]
+    ) -> list[Block]:
+        """Write the files into ``report.out``; return the report's extra blocks."""
+        from commsim import geoout
+        from commsim import observed as obs
+
+        blocks: list[Block] = []
+        try:
+            if self.observed is not None:
+                strategy = obs.choose_strategy(report.runs, baseline, order)
+                more, figures = obs.report_section(
+                    report.out, report.runs, self.runs_dir, self.observed, self.city, strategy
+                )
+                blocks += more
+                report.figures.update(figures)
+            if self.geo is not None:
+                written = geoout.export_runs(report.runs, self.runs_dir, report.out, self.geo, by)
+                names = ", ".join(str(p.relative_to(report.out)) for p in written)
+                blocks += [
+                    ("h2", "GIS layers"),
+                    (
+                        "p",
+                        f"Places, neighbourhoods and events for GIS: {names} (per "
+                        f"{' x '.join(by)}, averaged over replicates; events of every run).",
+                    ),
+                ]
+        except (geoout.GeoError, obs.ObservedError) as exc:
+            raise ReportError(str(exc)) from None
+        return blocks
 
 
 def _order(runs: pd.DataFrame, strategies: Sequence[str] | None, baseline: str) -> list[str]:
@@ -851,7 +921,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--x", default=None, help="swept parameter on the x axis")
     parser.add_argument("--y", default=None, help="swept parameter on the y axis (heatmap)")
     parser.add_argument("--baseline", default=res.BASELINE, help="reference strategy")
+    add_extra_options(parser)
     return parser
+
+
+def add_extra_options(parser: argparse.ArgumentParser) -> None:
+    """``--geo`` and ``--observed`` (shared by ``commsim report`` and ``commsim compare``)."""
+    parser.add_argument(
+        "--geo",
+        choices=("gpkg", "geoparquet"),
+        default=None,
+        help="also write places, neighbourhoods and events as GIS layers in the city's CRS",
+    )
+    parser.add_argument(
+        "--observed",
+        type=Path,
+        default=None,
+        help="CSV of recorded crime per neighbourhood (your ids) to set beside the simulated",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -870,7 +957,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"commsim: error: dir={args.dir}: no such directory", file=sys.stderr)
         return 2
     try:
-        report = build_report(args.dir, args.out, args.outcome, args.x, args.y, args.baseline)
+        report = build_report(
+            args.dir,
+            args.out,
+            args.outcome,
+            args.x,
+            args.y,
+            args.baseline,
+            geo=args.geo,
+            observed=args.observed,
+        )
     except ReportError as exc:
         print(f"commsim: error: {exc}", file=sys.stderr)
         return 1 if "no complete runs" in str(exc) else 2
