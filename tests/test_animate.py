@@ -142,7 +142,7 @@ def test_maps_draw_the_citys_real_boundaries_and_names():
     hole = np.array([[50, 40], [60, 40], [60, 60], [50, 40]], float)
     graph.graph["boundaries"] = [
         Boundary("Loop", (ring, hole), np.array([75.0, 50.0])),
-        Boundary("Near North Side", (ring + [150, 0],), np.array([225.0, 50.0])),
+        Boundary("Near North Side", (ring + np.array([150.0, 0.0]),), np.array([225.0, 50.0])),
     ]
     layout = CityLayout.from_graph(graph)
     assert layout.labels == ["Loop", "Near North Side"]

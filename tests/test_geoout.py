@@ -182,3 +182,14 @@ def test_compare_writes_layers_per_strategy(tmp_path, capsys):
     assert {"strategy", "seed", "place_id", "neighborhood_id"} <= set(events.columns)
     report = (out / "report" / "report.md").read_text()
     assert "## GIS layers" in report and "geo/places.parquet" in report
+
+
+def test_runs_on_different_cities_are_refused(tmp_path):
+    for name, places in (("a", 120), ("b", 150)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.yaml").write_text(f"city:\n  places: {places}\n")
+    runs = pd.DataFrame({"run_dir": ["a", "b"], "strategy": "baseline", "seed": [0, 1]})
+    with pytest.raises(geoout.GeoError, match="different cities"):
+        geoout.city_of_runs(runs, tmp_path)
+    with pytest.raises(geoout.GeoError, match="different cities"):
+        geoout.export_runs(runs, tmp_path, tmp_path / "out", "gpkg", ["strategy"])

@@ -17,7 +17,8 @@ their own data:
 no real-world CRS: its files carry none (coordinates are metres in the city's
 own frame). For a comparison or sweep the layers hold one row per group
 (strategy and swept values) and place or neighbourhood, averaged over
-replicates, and every run's events with its ``strategy`` and ``seed``.
+replicates, and every run's events with its ``strategy`` and ``seed``
+(every run must be on the same city).
 
 Needs the ``geo`` extra (geopandas, pyogrio, shapely).
 """
@@ -244,6 +245,31 @@ def city_of_run(run_dir: Path) -> Any:
         raise GeoError(f"{path}: the run's city cannot be rebuilt ({reason})") from None
 
 
+def city_of_runs(runs: pd.DataFrame, runs_dir: str | Path) -> Any:
+    """The one city every run of a folder was made on.
+
+    Raises:
+        GeoError: Runs were made on different cities (a sweep over ``city.*``), or the
+            city cannot be rebuilt.
+    """
+    import yaml
+
+    sections = {}
+    for run_dir in runs["run_dir"]:
+        path = Path(runs_dir) / str(run_dir) / "config.yaml"
+        try:
+            section = (yaml.safe_load(path.read_text()) or {}).get("city")
+        except (OSError, yaml.YAMLError, AttributeError):
+            section = None
+        sections[str(run_dir)] = repr(section)
+    if len(set(sections.values())) > 1:
+        raise GeoError(
+            f"{runs_dir}: the runs are on different cities; map each run on its own "
+            "(commsim run --geo, or a report of one city's runs)"
+        )
+    return city_of_run(Path(runs_dir) / str(runs["run_dir"].iloc[0]))
+
+
 def export_run(run_dir: str | Path, fmt: str) -> list[Path]:
     """Write a complete run's places, neighbourhoods and events into ``<run_dir>/geo``.
 
@@ -291,7 +317,7 @@ def export_runs(
     if runs.empty:
         raise GeoError(f"{runs_dir}: no complete runs to write as GIS layers")
     by = [b for b in by if b in runs.columns]
-    city = city_of_run(runs_dir / str(runs["run_dir"].iloc[0]))
+    city = city_of_runs(runs, runs_dir)
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
     for row in runs.itertuples(index=False):
         folder = runs_dir / str(row.run_dir)

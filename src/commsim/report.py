@@ -229,7 +229,7 @@ class _Extras:
         try:
             if geo is not None:
                 geoout.check_format(geo)
-            self.city = geoout.city_of_run(runs_dir / str(runs["run_dir"].iloc[0]))
+            self.city = geoout.city_of_runs(runs, runs_dir)
             if observed is not None:
                 obs.read_observed(observed, self.city)
         except (geoout.GeoError, obs.ObservedError) as exc:

@@ -236,7 +236,9 @@ class NeighbourhoodWatch(Lever):
             try:
                 scale.neighborhood_index(n)
             except KeyError as exc:
-                raise ConfigError(key, n, f"must be a neighbourhood of the city: {exc.args[0]}") from None
+                raise ConfigError(
+                    key, n, f"must be a neighbourhood of the city: {exc.args[0]}"
+                ) from None
 
     def setup(self, world: World) -> None:
         """This lever's stream; nobody enrolled yet."""
