@@ -212,8 +212,10 @@ def city_overrides(city: str) -> list[str]:
 
 @functools.lru_cache(maxsize=32)
 def load_preset(preset: str, city: str, scenario: str | None = None) -> SimConfig:
-    """The full config of a preset on a city (a ``conf/city`` option or a city folder),
-    under the dashboard's evidence scenario."""
+    """The full config of a preset on a city, under the dashboard's evidence scenario.
+
+    The city is a ``conf/city`` option or the folder of an imported city.
+    """
     return commsim.load_config(
         [*city_overrides(city), f"policy={preset}", *EVIDENCE[scenario or evidence()]]
     )
