@@ -126,3 +126,29 @@ def test_map_painter_redraws_agents_and_clock():
     assert len({tuple(np.round(o, 6)) for o in offsets}) == 3
     with pytest.raises(ValueError, match="colour_by"):
         MapPainter(layout, "rainbow")
+
+
+def test_maps_draw_the_citys_real_boundaries_and_names():
+    import networkx as nx
+
+    from commsim.geometry import Boundary
+
+    graph = nx.path_graph(4)
+    for node, data in graph.nodes(data=True):
+        data.update(pos=(100.0 * node, 50.0), neighborhood=int(node >= 2), households=1)
+    hull = CityLayout.from_graph(graph)
+    assert hull.labels == ["N1", "N2"]  # a generated city's neighbourhoods are numbered
+    ring = np.array([[0, 0], [150, 0], [150, 100], [0, 100], [0, 0]], float)
+    hole = np.array([[50, 40], [60, 40], [60, 60], [50, 40]], float)
+    graph.graph["boundaries"] = [
+        Boundary("Loop", (ring, hole), np.array([75.0, 50.0])),
+        Boundary("Near North Side", (ring + np.array([150.0, 0.0]),), np.array([225.0, 50.0])),
+    ]
+    layout = CityLayout.from_graph(graph)
+    assert layout.labels == ["Loop", "Near North Side"]
+    assert np.allclose(layout.boundaries[0].rings[1], hole / 1000.0)  # km, every ring kept
+    painter = MapPainter(layout, "crime", width_px=320, height_px=240, font_px=12, title="T")
+    texts = {t.get_text() for t in painter.ax.texts}
+    assert {"Loop", "Near North Side"} <= texts
+    drawn = [line.get_xydata() for line in painter.ax.lines]
+    assert any(len(d) == len(hole) and np.allclose(d, hole / 1000.0) for d in drawn)

@@ -416,3 +416,25 @@ def test_generated_cities_number_their_neighbourhoods():
     assert city.neighborhoods["households"].sum() == city.households.sum()
     with pytest.raises(KeyError):
         city.neighborhood_index(3)
+
+
+def test_watch_neighbourhoods_by_the_users_ids_or_names(tmp_path):
+    from commsim import CommunityModel
+    from commsim.config import load_config
+
+    streets = osm_grid(tmp_path / "loop.osm")
+    areas = tmp_path / "areas.geojson"
+    areas_frame().to_file(areas)
+    (tmp_path / "map.yaml").write_text(MAPPING)
+    out = tmp_path / "city"
+    run_import(
+        "--streets", streets, "--areas", areas, "--mapping", tmp_path / "map.yaml", "--out", out
+    )
+    base = ["city=imported", f"city.dir={out}", "policy=neighborhood_watch", "days=5"]
+    for names, covered in (("[8]", [1]), ("[LOOP]", [0]), ("['near north side',32]", [1, 0])):
+        config = load_config([*base, f"policy.watch_neighborhoods={names}"])
+        model = CommunityModel(config, seed=0)
+        assert model.lever("watch").choose_neighborhoods(model.world).tolist() == covered
+    # Area 8 is the second row: a number is the user's id, never commsim's row number.
+    with pytest.raises(ConfigError, match=r"policy\.watch_neighborhoods\.0=1: .*ids: 32, 8"):
+        load_config([*base, "policy.watch_neighborhoods=[1]"])

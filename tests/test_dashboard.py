@@ -542,3 +542,42 @@ def test_host_and_cache_path_helpers():
     assert split_host("a/b") == ("", None)
     assert cdn_store_path("requirejs@2.3.6") == "requirejs@2.3.6/__main.js"
     assert cdn_store_path("@w/app@1.0.0/x.js") == "@w/app@1.0.0/x.js"
+
+
+def _city_folder(folder):
+    """A small imported city (a 5 x 5 grid in two named neighbourhoods) as a city folder."""
+    from commsim.cityfolder import CityTables, write_city_folder
+
+    n = 5
+    ids = np.arange(n * n)
+    x, y = 100.0 * (ids % n), 100.0 * (ids // n)
+    nb = (ids % n >= 3).astype(int)
+    use = np.where(ids % 7 == 0, "commercial", np.where(ids % 5 == 1, "mixed", "residential"))
+    places = pd.DataFrame({"id": [f"osm{i}" for i in ids], "x": x, "y": y, "neighborhood": nb,
+                           "households": 3, "land_use": use, "disadvantage": 0.3})  # fmt: skip
+    u = [i for i in ids if i % n < n - 1] + [i for i in ids if i // n < n - 1]
+    v = [i + 1 for i in ids if i % n < n - 1] + [i + n for i in ids if i // n < n - 1]
+    streets = pd.DataFrame({"u": u, "v": v, "length_m": 100.0})
+    hoods = pd.DataFrame({"id": ["32", "8"], "name": ["Loop", "Near North Side"],
+                          "households": [45, 30], "population": [112.0, 75.0],
+                          "disadvantage": [0.3, 0.3], "label_x": [100.0, 350.0],
+                          "label_y": [200.0, 200.0]})  # fmt: skip
+    write_city_folder(folder, CityTables(places, streets, hoods, None, {"name": "test"}))
+    return folder
+
+
+def test_an_imported_city_opens_by_its_folder(tmp_path, capsys):
+    folder = _city_folder(tmp_path / "city")
+    s = PageSettings(city=str(folder), preset="baseline", seed=2)
+    assert PageSettings.from_env(s.to_env()) == s
+    run = WorkshopRun(preset="neighborhood_watch", city=str(folder), seed=2)
+    assert run.model.city.n_places == 25 and list(run.model.city.place_ids[:2]) == ["osm0", "osm1"]
+    run.step()
+    from commsim.citymap import CityLayout
+
+    layout = CityLayout.from_graph(run.model.city.graph)
+    assert layout.labels == ["Loop", "Near North Side"]
+    assert command.main(["--city-dir", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("commsim: error: city-dir=") and "no such folder" in err
+    assert "\n" not in err

@@ -456,3 +456,22 @@ def test_offenders_and_officers_sit_on_network_cells():
         assert agent in agent.cell.agents
     on_duty = [a for a in model.officer_agents if model.on_duty_mask()[a.index]]
     assert on_duty and all(a.cell.coordinate == a.place for a in on_duty)
+
+
+def test_large_cities_fill_the_network_when_it_is_read():
+    from commsim.agents import EAGER_RESIDENTS
+    from commsim.city import CityConfig
+
+    model = CommunityModel(
+        city=CityConfig(places=120, neighborhoods=3, residents=EAGER_RESIDENTS + 1), seed=0
+    )
+    assert not model.eager_space and not model.offender_agents
+    model.run_days(1)
+    model.step()  # mid-day: the Network follows the arrays of this hour when read
+    space = model.space
+    assert len(model.world.active) and len(model.offender_agents) == len(model.world.active)
+    for resident in model.world.active:
+        agent = model.offender_agent(int(resident))
+        assert agent.cell is space[int(model.residents.place[resident])]
+    on_duty = [a for a in model.officer_agents if model.on_duty_mask()[a.index]]
+    assert on_duty and all(a.cell.coordinate == a.place for a in on_duty)

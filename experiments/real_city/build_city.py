@@ -13,6 +13,7 @@ Run from the repository root (needs the geo extra)::
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -36,7 +37,7 @@ def main() -> int:
     """Import the city; the folder, its preview map and summary go to ``chicago/``."""
     from commsim.cityio import main as city_import
 
-    return city_import(
+    code = city_import(
         [
             "import",
             "--areas",
@@ -53,6 +54,20 @@ def main() -> int:
             str(HERE / "chicago"),
         ]
     )
+    if code == 0:
+        _portable_sources(HERE / "chicago" / "city.json")
+    return code
+
+
+def _portable_sources(path: Path) -> None:
+    """Name the inputs as anyone can find them, not by this machine's paths."""
+    meta = json.loads(path.read_text())
+    meta["sources"] = {
+        "streets": None,
+        "areas": "libpysal (examples/chicago/Chicago77.shp)",
+        "mapping": "experiments/real_city/chicago.yaml",
+    }
+    path.write_text(json.dumps(meta, indent=2) + "\n")
 
 
 if __name__ == "__main__":

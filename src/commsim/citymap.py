@@ -32,6 +32,8 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
+from commsim.geometry import Boundary, hull_boundaries
+
 COLOUR_BY = ("crime", "trust", "trust_change")
 COLOUR_BY_WORDS = {"crime": "Crime", "trust": "Trust", "trust_change": "Trust change"}
 DPI = 72  # 1 point = 1 pixel
@@ -190,14 +192,18 @@ class CityLayout:
         segments: (E, 2, 2) street segments in km.
         households: households per place (marker size).
         neighborhood: neighbourhood id per place.
-        hulls: outline (K, 2) and label position per neighbourhood.
+        boundaries: each neighbourhood's outline rings and label point, in km: the
+            city's real polygons when it has them, else hulls around its places.
+        labels: the name drawn in each neighbourhood (``N1``, ``N2``... for a
+            generated city, the user's names for an imported one).
     """
 
     xy: np.ndarray
     segments: np.ndarray
     households: np.ndarray
     neighborhood: np.ndarray
-    hulls: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    boundaries: list[Boundary] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
 
     @classmethod
     def from_graph(cls, graph: nx.Graph) -> CityLayout:
@@ -217,7 +223,18 @@ class CityLayout:
         segments = xy[edges] if len(edges) else np.zeros((0, 2, 2))
         households = np.array([graph.nodes[i].get("households", 1) for i in nodes], dtype=float)
         nb = np.array([graph.nodes[i].get("neighborhood", 0) for i in nodes], dtype=int)
-        return cls(xy, segments, households, nb, _hulls(xy, nb))
+        metres = graph.graph.get("boundaries")
+        if metres is None:
+            metres = hull_boundaries(xy * 1000.0, nb, [str(k) for k in np.unique(nb)])
+        boundaries = [
+            Boundary(b.name, tuple(np.asarray(r, float) / 1000.0 for r in b.rings),
+                     np.asarray(b.label_xy, float) / 1000.0)
+            for b in metres
+        ]  # fmt: skip
+        names = [b.name for b in boundaries]
+        generated = names == [str(k) for k in range(len(names))]
+        labels = [f"N{k + 1}" for k in range(len(names))] if generated else names
+        return cls(xy, segments, households, nb, boundaries, labels)
 
     @property
     def n_places(self) -> int:
@@ -231,22 +248,6 @@ class CityLayout:
             return 0.1
         lengths = np.hypot(*(self.segments[:, 1] - self.segments[:, 0]).T)
         return float(np.median(lengths))
-
-
-def _hulls(xy: np.ndarray, nb: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Convex outline and label point of each neighbourhood."""
-    from scipy.spatial import ConvexHull, QhullError
-
-    out = []
-    for k in np.unique(nb):
-        pts = xy[nb == k]
-        centre = pts.mean(0)
-        try:
-            ring = pts[ConvexHull(pts).vertices]
-        except (QhullError, ValueError):
-            ring = pts
-        out.append((np.vstack([ring, ring[:1]]), centre))
-    return out
 
 
 @dataclass(frozen=True)
@@ -427,12 +428,13 @@ class MapPainter:
         ax.set_yticks([])
         for spine in ax.spines.values():
             spine.set_visible(False)
-        for ring, _centre in lay.hulls:
-            ax.plot(*ring.T, color="#9e9e9e", lw=1.0, ls=(0, (4, 3)), zorder=0)
-        for k, (_, centre) in enumerate(lay.hulls):
+        for boundary in lay.boundaries:
+            for ring in boundary.rings:
+                ax.plot(*ring.T, color="#9e9e9e", lw=1.0, ls=(0, (4, 3)), zorder=0)
+        for boundary, label in zip(lay.boundaries, lay.labels, strict=True):
             ax.text(
-                *centre, f"N{k + 1}", fontsize=f, color="#424242", ha="center", va="center",
-                zorder=5, alpha=0.75, fontweight="bold",
+                *boundary.label_xy, label, fontsize=f, color="#424242", ha="center",
+                va="center", zorder=5, alpha=0.75, fontweight="bold",
             )  # fmt: skip
         ax.add_collection(LineCollection(lay.segments, colors="#c8c8c8", linewidths=1.0, zorder=1))
         step_px = lay.spacing * self._px_per_km  # pixels between neighbouring places

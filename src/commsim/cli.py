@@ -101,6 +101,10 @@ def run_command(args: list[str]) -> int:
     ):
         return _hydra_main(args)
     multirun = any(a in ("-m", "--multirun") for a in args)
+    try:
+        args, geo = _geo_option(args)
+    except ValueError as exc:
+        return fail(str(exc))
     overrides, skip = [], False
     for a in args:
         if skip:
@@ -125,14 +129,65 @@ def run_command(args: list[str]) -> int:
                     store.check_writable(plan.run_dir.parent, "run folder")
             except store.StoreError as exc:
                 return fail(str(exc))
-            return _hydra_main(args)
+            _LAST_RUN.clear()
+            code = _hydra_main(args)
+            return code or _geo_outputs(geo, list(_LAST_RUN))
         started = store.now()
         try:
             with store.lock(plan.sweep_dir, "sweep folder"):
                 code = _hydra_main(args)
         except store.StoreError as exc:  # another sweep is writing there, or it is read-only
             return fail(str(exc))
-    return code or _sweep_outcome(plan.sweep_dir, started)
+    code = code or _sweep_outcome(plan.sweep_dir, started)
+    if code or geo is None:
+        return code
+    runs = [plan.sweep_dir / row["run_dir"] for row in store.read_index(plan.sweep_dir)]
+    return _geo_outputs(geo, [r for r in runs if store.run_state(r, verify=False).complete])
+
+
+#: Run folders written by single runs in this process (read for ``--geo``).
+_LAST_RUN: list[Path] = []
+
+
+def _geo_option(args: list[str]) -> tuple[list[str], str | None]:
+    """Take ``--geo FORMAT`` (or ``--geo=FORMAT``) out of the arguments Hydra sees.
+
+    Raises:
+        ValueError: A missing or unknown format, or the geo extra is not installed.
+    """
+    out: list[str] = []
+    geo: str | None = None
+    it = iter(args)
+    for a in it:
+        if a == "--geo":
+            geo = next(it, "")
+        elif a.startswith("--geo="):
+            geo = a.split("=", 1)[1]
+        else:
+            out.append(a)
+    if geo is not None:
+        from commsim.geoout import GeoError, check_format
+
+        try:
+            check_format(geo)
+        except GeoError as exc:
+            raise ValueError(str(exc)) from None
+    return out, geo
+
+
+def _geo_outputs(geo: str | None, run_dirs: list[Path]) -> int:
+    """Write each finished run's GIS layers (``--geo``); one line and exit 1 if one fails."""
+    if geo is None:
+        return 0
+    from commsim.geoout import GeoError, export_run
+
+    for run_dir in run_dirs:
+        try:
+            written = export_run(run_dir, geo)
+        except (GeoError, OSError) as exc:
+            return fail(f"GIS outputs not written: {exc}", 1)
+        print(f"GIS layers: {', '.join(str(p) for p in written)}")
+    return 0
 
 
 def _sweep_outcome(sweep_dir: Path, started: str) -> int:
@@ -387,6 +442,8 @@ def _task(cfg) -> None:
             ],
         )  # fmt: skip
     result = engine.execute(job, progress=not in_sweep and sys.stderr.isatty())
+    if not in_sweep:
+        _LAST_RUN.append(out)
     if result.status == engine.SKIPPED:
         print(f"skip (already complete): {out}")
         return

@@ -123,7 +123,7 @@ def uncertainty_draws(
 
 def _parser() -> argparse.ArgumentParser:
     from commsim import report as report_mod
-    from commsim.report import OneLineParser
+    from commsim.report import OneLineParser, add_extra_options
 
     parser = OneLineParser(
         prog="commsim compare",
@@ -149,6 +149,7 @@ def _parser() -> argparse.ArgumentParser:
         "(Latin hypercube; replicate k is the same draw for every strategy)",
     )
     report_mod.add_rank_option(parser)
+    add_extra_options(parser)
     engine.add_launcher_options(parser)
     parser.add_argument(
         "overrides", nargs="*", help="config overrides for every run, e.g. city=small days=90"
@@ -198,6 +199,23 @@ def _resolve(args: argparse.Namespace) -> tuple[list[str], int, list[str]]:
     return strategies, replicates, overrides
 
 
+def _check_extras(args: argparse.Namespace, jobs: list[engine.Job]) -> None:
+    """``--geo`` and ``--observed`` checked before any run starts (one line on bad input)."""
+    if args.geo is None and args.observed is None:
+        return
+    from commsim import geoout
+    from commsim import observed as obs
+    from commsim.city import city_for
+
+    try:
+        if args.geo is not None:
+            geoout.check_format(args.geo)
+        if args.observed is not None and jobs:
+            obs.read_observed(args.observed, city_for(jobs[0].config))
+    except (geoout.GeoError, obs.ObservedError) as exc:
+        raise CompareError(str(exc)) from None
+
+
 def _error(message: str, code: int = 2) -> int:
     print(f"commsim: error: {message}", file=sys.stderr)
     return code
@@ -224,6 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         launcher = engine.launcher_from(args, args.out)
         draws = uncertainty_draws(replicates, overrides)[0] if args.uncertainty else None
         jobs = engine.prepare(plan(strategies, replicates, args.out, overrides, draws))
+        _check_extras(args, jobs)
     except (CompareError, ConfigError) as exc:
         return _error(str(exc))
     try:
@@ -288,6 +307,8 @@ def _compare(
             only=list(hashes),
             expected=hashes,
             rank_by=args.rank_by,
+            geo=args.geo,
+            observed=args.observed,
         )
     except (report_mod.ReportError, store.StoreError) as exc:
         return _error(str(exc), 1)

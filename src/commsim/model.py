@@ -26,7 +26,7 @@ from commsim import (
     routines,
     trust,
 )
-from commsim.agents import Offender, Officer, ResidentAgents
+from commsim.agents import EAGER_RESIDENTS, Offender, Officer, ResidentAgents
 from commsim.city import LAND_USE_ATTRACTION, CityConfig, city_for
 from commsim.config import config_from_kwargs
 from commsim.dynamics import base_attractiveness
@@ -150,12 +150,18 @@ class CommunityModel(mesa.Model):
 
     def _build_agents(self) -> None:
         w = self.world
-        self.space = mesa.discrete_space.Network(w.city.graph, random=self.random)
+        self._space: mesa.discrete_space.Network | None = None
+        self._synced_tick = -1
+        # Small cities keep the Network in step every day; large ones fill it when it is
+        # read (a day's Python loop over ten thousand offenders would cost more than
+        # the day's simulation otherwise, and only maps and notebooks read it).
+        self.eager_space = w.n_residents <= EAGER_RESIDENTS
         self.resident_agents = ResidentAgents(self, w.n_residents)
         self.offender_agents: dict[int, Offender] = {}
         self.officer_agents = [Officer(self, i) for i in range(len(w.officers))]
         self._synced_place: dict[Any, int] = {}
-        self.sync_space()
+        if self.eager_space:
+            self.sync_space()
 
     # ------------------------------------------------------------------ time
     @property
@@ -230,7 +236,8 @@ class CommunityModel(mesa.Model):
             self._latest = collector.daily_values(w, self._rolling)
             self.daily_rows.append(self._latest)
         w.today = type(w.today)(len(self.groups))
-        self.sync_space()
+        if self.eager_space:
+            self.sync_space()
 
     # ------------------------------------------------------------------ shocks
     def apply_shock(self, kind: str, group: str | None = None) -> None:
@@ -281,9 +288,25 @@ class CommunityModel(mesa.Model):
             agent = self.offender_agents[resident] = Offender(self, resident)
         return agent
 
+    @property
+    def space(self) -> mesa.discrete_space.Network:
+        """Mesa's Network of the streets, offenders and on-duty officers on their cells.
+
+        In cities of up to :data:`~commsim.agents.EAGER_RESIDENTS` residents the
+        cells follow the arrays at the end of every day; in larger ones the
+        Network is built and brought up to date when it is read.
+        """
+        if self._space is None:
+            self._space = mesa.discrete_space.Network(self.world.city.graph, random=self.random)
+        if not self.eager_space and self._synced_tick != self.world.tick:
+            self.sync_space()
+        return self._space
+
     def sync_space(self) -> None:
         """Put active offenders and on-duty officers on the Network cells their arrays say."""
         w = self.world
+        self._synced_tick = w.tick
+        space = self.space
         where: dict[Any, int] = {}
         for resident in w.active:
             where[self.offender_agent(int(resident))] = int(w.residents.place[resident])
@@ -297,12 +320,12 @@ class CommunityModel(mesa.Model):
                 where[agent] = int(w.officers.place[agent.index])
         for agent, old in list(self._synced_place.items()):
             if where.get(agent) != old:
-                self.space[old].remove_agent(agent)
+                space[old].remove_agent(agent)
                 del self._synced_place[agent]
                 agent.cell = None
         for agent, node in where.items():
             if agent not in self._synced_place:
-                cell = self.space[node]
+                cell = space[node]
                 cell.add_agent(agent)
                 agent.cell = cell
                 self._synced_place[agent] = node

@@ -131,7 +131,8 @@ def _decide(
         "robbery": dynamics.robbery_opportunity(r.occ_now[at]),
         "vandalism": young.astype(float),
     }
-    motivation = res.motivation[who] * (1.0 + o.cynicism_weight * res.cynicism[who])
+    cynicism = 1.0 - res.trust[who]  # Residents.cynicism, for these offenders only
+    motivation = res.motivation[who] * (1.0 + o.cynicism_weight * cynicism)
     # Officers in sight deter each type as much as they could see it.
     seen = o.officer_seen_weight * in_sight[:, None] * visibility(world)[None, :]
     deter = np.exp(-hazard[:, None] - seen)

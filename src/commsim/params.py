@@ -238,6 +238,7 @@ def scale_of(config: Any) -> Scale:
         households=float(city.households.sum()),
         neighborhoods=city.n_neighborhoods,
         officers=officers_for(residents, config.population),
+        neighborhood_index=city.neighborhood_index,
     )
 
 

@@ -105,6 +105,8 @@ def build_report(
     only: Sequence[str | Path] | None = None,
     expected: Mapping[Any, str] | None = None,
     rank_by: str = sc.DEFAULT_RANK,
+    geo: str | None = None,
+    observed: str | Path | None = None,
 ) -> Report:
     """Aggregate every run under ``runs_dir`` and write the report directory.
 
@@ -125,6 +127,10 @@ def build_report(
             config is left out as ``stale``.
         rank_by: How the scorecard ranks strategies (:data:`commsim.scorecard.RANK_CHOICES`
             or an outcome key).
+        geo: Also write the places, neighbourhoods and events as GIS layers
+            (``gpkg`` or ``geoparquet``, :mod:`commsim.geoout`) into ``<out>/geo``.
+        observed: A CSV of recorded crime per neighbourhood to set beside the
+            simulated (:mod:`commsim.observed`).
 
     Returns:
         A :class:`Report`.
@@ -157,6 +163,7 @@ def build_report(
             f"{len(runset.legacy)} run(s) were written by commsim 0.1, whose manifests have no "
             "checksums; they are used because every file of theirs parses."
         )
+    extras = _Extras(geo, observed, runs_dir, runs)  # checked before anything is written
     out = Path(out) if out is not None else runs_dir / "report"
     links = doc_links(out)
     with store.lock(out, "report folder"):
@@ -168,7 +175,7 @@ def build_report(
                 staging, mode, runs, pd.DataFrame(), skipped, notes=notes, sampled=sampled,
                 links=links, pooled=pooled if mode in ("sweep-1d", "sweep-2d") else [],
             )  # fmt: skip
-            _write(report, runs_dir, order, outcome, params, baseline, graph, rank_by)
+            _write(report, runs_dir, order, outcome, params, baseline, graph, rank_by, extras)
             for item in sorted(staging.iterdir()):
                 os.replace(item, out / item.name)
         finally:
@@ -186,6 +193,7 @@ def _write(
     baseline: str,
     graph: Any,
     rank_by: str = sc.DEFAULT_RANK,
+    extras: _Extras | None = None,
 ) -> None:
     """Write every report file into ``report.out``."""
     out, runs, mode = report.out, report.runs, report.mode
@@ -226,6 +234,10 @@ def _write(
         )
     _figures(report, runs_dir, bands, order, outcome, params, use_baseline, graph)
     blocks = _blocks(report, runs_dir, order, outcome, params, use_baseline)
+    if extras is not None:
+        more = extras.write(report, order, use_baseline, by)
+        at = next((i for i, (k, c) in enumerate(blocks) if (k, c) == ("h2", "Unit costs")), -1)
+        blocks[at:at] = more
     store.write_text(out / "report.md", _markdown(blocks))
     store.write_text(out / "report.html", _html(blocks, out))
 
@@ -297,6 +309,64 @@ def doc_links(out: Path) -> dict[str, str]:
         else:
             links[key] = ""
     return links
+
+
+class _Extras:
+    """What a report adds on request: GIS layers (``--geo``) and observed crime (``--observed``).
+
+    Both are checked when made (bad input is a :class:`ReportError` before anything is
+    written) and written by :meth:`write` into the report's staging folder.
+    """
+
+    def __init__(
+        self, geo: str | None, observed: str | Path | None, runs_dir: Path, runs: pd.DataFrame
+    ) -> None:
+        self.geo, self.observed, self.runs_dir = geo, observed, runs_dir
+        self.city = None
+        if geo is None and observed is None:
+            return
+        from commsim import geoout
+        from commsim import observed as obs
+
+        try:
+            if geo is not None:
+                geoout.check_format(geo)
+            self.city = geoout.city_of_runs(runs, runs_dir)
+            if observed is not None:
+                obs.read_observed(observed, self.city)
+        except (geoout.GeoError, obs.ObservedError) as exc:
+            raise ReportError(str(exc)) from None
+
+    def write(
+        self, report: Report, order: list[str], baseline: str | None, by: list[str]
+    ) -> list[Block]:
+        """Write the files into ``report.out``; return the report's extra blocks."""
+        from commsim import geoout
+        from commsim import observed as obs
+
+        blocks: list[Block] = []
+        try:
+            if self.observed is not None:
+                strategy = obs.choose_strategy(report.runs, baseline, order)
+                more, figures = obs.report_section(
+                    report.out, report.runs, self.runs_dir, self.observed, self.city, strategy
+                )
+                blocks += more
+                report.figures.update(figures)
+            if self.geo is not None:
+                written = geoout.export_runs(report.runs, self.runs_dir, report.out, self.geo, by)
+                names = ", ".join(str(p.relative_to(report.out)) for p in written)
+                blocks += [
+                    ("h2", "GIS layers"),
+                    (
+                        "p",
+                        f"Places, neighbourhoods and events for GIS: {names} (per "
+                        f"{' x '.join(by)}, averaged over replicates; events of every run).",
+                    ),
+                ]
+        except (geoout.GeoError, obs.ObservedError) as exc:
+            raise ReportError(str(exc)) from None
+        return blocks
 
 
 def _order(runs: pd.DataFrame, strategies: Sequence[str] | None, baseline: str) -> list[str]:
@@ -1106,6 +1176,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--y", default=None, help="swept parameter on the y axis (heatmap)")
     parser.add_argument("--baseline", default=res.BASELINE, help="reference strategy")
     add_rank_option(parser)
+    add_extra_options(parser)
     return parser
 
 
@@ -1117,6 +1188,22 @@ def add_rank_option(parser: argparse.ArgumentParser) -> None:
         help="scorecard ranking: crimes (default: largest cut in true crime first), value "
         "(crimes averted per $1M), cost (cheapest first), or an outcome key such as "
         "trust_mean or trust_mean_minority",
+    )
+
+
+def add_extra_options(parser: argparse.ArgumentParser) -> None:
+    """``--geo`` and ``--observed`` (shared by ``commsim report`` and ``commsim compare``)."""
+    parser.add_argument(
+        "--geo",
+        choices=("gpkg", "geoparquet"),
+        default=None,
+        help="also write places, neighbourhoods and events as GIS layers in the city's CRS",
+    )
+    parser.add_argument(
+        "--observed",
+        type=Path,
+        default=None,
+        help="CSV of recorded crime per neighbourhood (your ids) to set beside the simulated",
     )
 
 
@@ -1138,7 +1225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         report = build_report(
             args.dir, args.out, args.outcome, args.x, args.y, args.baseline,
-            rank_by=args.rank_by,
+            rank_by=args.rank_by, geo=args.geo, observed=args.observed,
         )  # fmt: skip
     except ReportError as exc:
         print(f"commsim: error: {exc}", file=sys.stderr)

@@ -47,6 +47,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -663,6 +664,8 @@ def _clear(path: Path, old_manifest: Mapping[str, Any]) -> None:
             (path / name).unlink(missing_ok=True)
     for tmp in path.glob(f".*{_TMP_SUFFIX}"):
         tmp.unlink(missing_ok=True)
+    # GIS layers made from the earlier attempt (``commsim run --geo``) would be stale.
+    shutil.rmtree(path / "geo", ignore_errors=True)
 
 
 def read_summary(run_dir: str | os.PathLike[str]) -> dict[str, float] | None:

@@ -11,8 +11,8 @@ stopped early and cached:
   cost depends on how far the nearest candidate is, not on the city's size.
 * :meth:`StreetDistances.within` — is each place within ``radius`` street
   metres of a home (an offender's awareness space). Each home's bounded
-  neighbourhood is computed once, when first asked about, and kept as sorted
-  ``home * P + place`` keys (small cities fill a boolean table of all pairs at
+  neighbourhood is computed once, when first asked about, and kept as one
+  sorted segment per home (small cities fill a boolean table of all pairs at
   once), so a batch of questions is answered with one vectorised look-up.
 
 Street distance is never shorter than ``factor`` times the straight-line
@@ -150,25 +150,29 @@ class _DenseNeighbourhoods:
         # Rows in blocks of at most 16 MB of float64 distances (one block below 1,450 places).
         batch = max(64, (16 * 2**20) // (8 * max(owner.n, 1)))
         everyone = np.arange(owner.n)
-        for chunk, rows in _bounded_rows(owner.graph, everyone, radius, batch):
-            self.table[chunk] = rows
+        for chunk, r, c in _bounded_rows(owner.graph, everyone, radius, batch):
+            self.table[chunk[r], c] = True
 
     def contains(self, homes: np.ndarray, places: np.ndarray) -> np.ndarray:
         return self.table[homes, places]
 
 
 class _Neighbourhoods:
-    """Large cities: places within the radius of each home asked about, as sorted pair keys.
+    """Large cities: the places within the radius of each home asked about, kept per home.
 
     Pairs further apart than ``radius / factor`` in a straight line are answered
-    without a lookup; the rest by binary search in ``home * P + place`` keys.
+    without a look-up. Each home's places are one sorted segment of a flat,
+    growing array (a new home is appended, nothing is re-sorted), and a batch
+    of questions is one vectorised binary search within the homes' segments.
     """
 
     def __init__(self, owner: StreetDistances, radius: float) -> None:
         self.owner, self.radius = owner, radius
         self.done = np.zeros(owner.n, dtype=bool)
-        self.keys = np.zeros(0, dtype=np.int64)  # home * P + place, sorted
-        self.fresh_keys = np.zeros(0, dtype=np.int64)  # recent homes' keys, merged lazily
+        self.start = np.zeros(owner.n, dtype=np.int64)  # segment of each home in ``flat``
+        self.count = np.zeros(owner.n, dtype=np.int64)
+        self.flat = np.zeros(1024, dtype=np.int32)  # places, sorted within each segment
+        self.used = 0
 
     def contains(self, homes: np.ndarray, places: np.ndarray) -> np.ndarray:
         out = homes == places
@@ -182,40 +186,57 @@ class _Neighbourhoods:
         homes, places = homes[ask], places[ask]
         if not self.done[homes].all():
             self._add(np.unique(homes[~self.done[homes]]))
-        key = homes * self.owner.n + places
-        found = _member(self.keys, key)
-        if len(self.fresh_keys):
-            found |= _member(self.fresh_keys, key)
-        out[ask] = found
+        out[ask] = _in_segments(self.flat, self.start[homes], self.count[homes], places)
         return out
 
     def _add(self, homes: np.ndarray) -> None:
-        n = self.owner.n
-        fresh = [self.fresh_keys]
-        for chunk, rows in _bounded_rows(self.owner.graph, homes, self.radius):
-            r, c = np.nonzero(rows)
-            fresh.append(chunk[r] * n + c)
+        for chunk, r, c in _bounded_rows(self.owner.graph, homes, self.radius):
+            counts = np.bincount(r, minlength=len(chunk))
+            need = self.used + len(c)
+            if need > len(self.flat):
+                grown = np.zeros(max(need, 2 * len(self.flat)), dtype=np.int32)
+                grown[: self.used] = self.flat[: self.used]
+                self.flat = grown
+            self.flat[self.used : need] = c
+            self.start[chunk] = self.used + np.cumsum(counts) - counts
+            self.count[chunk] = counts
+            self.used = need
         self.done[homes] = True
-        self.fresh_keys = np.sort(np.concatenate(fresh))
-        if len(self.fresh_keys) > max(len(self.keys) // 8, 4096):
-            self.keys = np.sort(np.concatenate([self.keys, self.fresh_keys]))
-            self.fresh_keys = np.zeros(0, dtype=np.int64)
+
+
+def _in_segments(
+    flat: np.ndarray, start: np.ndarray, count: np.ndarray, values: np.ndarray
+) -> np.ndarray:
+    """Whether ``values[i]`` is in the sorted segment ``flat[start[i]:start[i] + count[i]]``."""
+    lo, hi = start.copy(), start + count
+    end = hi.copy()
+    todo = np.flatnonzero(lo < hi)
+    while len(todo):
+        mid = (lo[todo] + hi[todo]) >> 1
+        less = flat[mid] < values[todo]
+        lo[todo] = np.where(less, mid + 1, lo[todo])
+        hi[todo] = np.where(less, hi[todo], mid)
+        todo = todo[lo[todo] < hi[todo]]
+    found = lo < end
+    found[found] = flat[lo[found]] == values[found]
+    return found
 
 
 def _bounded_rows(graph: sparse.csr_matrix, homes: np.ndarray, radius: float, batch: int = 64):
-    """Yield (homes chunk, boolean rows: place within ``radius`` street metres of each home)."""
+    """Yield (homes chunk, rows, places): the pairs within ``radius`` street metres.
+
+    Pairs come in row-major order, so each home's places are sorted.
+    """
+    # Compared as float32, as the dense distance matrix held them: float32 rounding is
+    # monotonic, so only distances up to the next float32 above the radius can qualify.
+    radius32 = np.float32(radius)
+    loose = float(np.nextafter(radius32, np.float32(np.inf)))
     for start in range(0, len(homes), batch):
         chunk = homes[start : start + batch]
         rows = csgraph.dijkstra(graph, directed=True, indices=chunk, limit=radius)
-        # Compared as float32, as the dense distance matrix held them.
-        yield chunk, rows.astype(np.float32) <= np.float32(radius)
-
-
-def _member(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    if len(sorted_keys) == 0:
-        return np.zeros(len(keys), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
-    return sorted_keys[at] == keys
+        r, c = np.nonzero(rows <= loose)
+        keep = rows[r, c].astype(np.float32) <= radius32
+        yield chunk, r[keep], c[keep]
 
 
 def _lookup(nodes: np.ndarray, dist: np.ndarray, sources: np.ndarray) -> np.ndarray:

@@ -141,6 +141,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--city", default=DEFAULT_CITY, help=f"city to show (default {DEFAULT_CITY}; small, ...)"
     )
+    p.add_argument(
+        "--city-dir",
+        default=None,
+        metavar="FOLDER",
+        help="show your own city: a folder written by 'commsim city import' (instead of --city)",
+    )
     p.add_argument("--preset", default="baseline", help="strategy to open with (default baseline)")
     p.add_argument(
         "--evidence",
@@ -167,7 +173,11 @@ def _parser() -> argparse.ArgumentParser:
 def _check(args: argparse.Namespace) -> str | None:
     """One line saying what is wrong with the options, or None."""
     cities, presets = list_cities(), list_presets()
-    if args.city not in cities:
+    if args.city_dir is not None:
+        problem = _check_city_dir(args.city_dir)
+        if problem:
+            return problem
+    elif args.city not in cities:
         return f"city={args.city}: one of {', '.join(cities)}"
     if args.preset not in presets:
         return f"preset={args.preset}: one of {', '.join(presets)}"
@@ -178,8 +188,21 @@ def _check(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _check_city_dir(folder: str) -> str | None:
+    """One line if ``folder`` is not a city folder that builds, else None."""
+    from commsim.city import city_for
+    from commsim.config import load_config
+    from commsim.params import ConfigError
+
+    try:
+        city_for(load_config(["city=imported", f"city.dir={os.path.abspath(folder)}"]))
+    except ConfigError as exc:
+        return f"city-dir={folder}: {exc.allowed}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run ``commsim dashboard [--present] [--city C] [--preset P] [--seed N] [--port N] ...``.
+    """Run ``commsim dashboard [--present] [--city C | --city-dir F] [--preset P] [--seed N] ...``.
 
     Prints the address to open, then serves until interrupted (Ctrl-C).
 
@@ -209,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
             f"commsim: warning: listening on {args.host}: other machines can open the dashboard",
             file=sys.stderr,
         )
-    settings = PageSettings(args.city, args.preset, int(args.seed), args.present)
+    city = os.path.abspath(args.city_dir) if args.city_dir is not None else args.city
+    settings = PageSettings(city, args.preset, int(args.seed), args.present)
     shown_host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(args.host, args.host)
     url_host = f"[{shown_host}]" if ":" in shown_host else shown_host
     url = f"http://{url_host}:{port}/"

@@ -198,11 +198,26 @@ def preset_label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
+def is_city_folder(city: str) -> bool:
+    """Whether ``city`` names a city folder (``commsim city import``) rather than a preset."""
+    return os.sep in city or "/" in city
+
+
+def city_overrides(city: str) -> list[str]:
+    """Config overrides of a city: a ``conf/city`` option, or an imported city's folder."""
+    if is_city_folder(city):
+        return ["city=imported", f"city.dir={city}"]
+    return [f"city={city}"]
+
+
 @functools.lru_cache(maxsize=32)
 def load_preset(preset: str, city: str, scenario: str | None = None) -> SimConfig:
-    """The full config of a preset on a city, under the dashboard's evidence scenario."""
+    """The full config of a preset on a city, under the dashboard's evidence scenario.
+
+    The city is a ``conf/city`` option or the folder of an imported city.
+    """
     return commsim.load_config(
-        [f"city={city}", f"policy={preset}", *EVIDENCE[scenario or evidence()]]
+        [*city_overrides(city), f"policy={preset}", *EVIDENCE[scenario or evidence()]]
     )
 
 

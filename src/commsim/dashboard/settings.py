@@ -15,7 +15,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from commsim.dashboard.levers import DEFAULT_CITY, list_cities, list_presets
+from commsim.dashboard.levers import DEFAULT_CITY, is_city_folder, list_cities, list_presets
 
 ENV_PREFIX = "COMMSIM_DASHBOARD_"
 ENV_HOSTS = f"{ENV_PREFIX}HOSTS"  # names the server answers to, comma-separated
@@ -26,7 +26,7 @@ class PageSettings:
     """How the page opens.
 
     Attributes:
-        city: a ``conf/city`` option.
+        city: a ``conf/city`` option, or the folder of an imported city.
         preset: the strategy preset the first run uses.
         seed: the first run's random seed.
         present: presentation mode (large text, fewer panels).
@@ -65,7 +65,7 @@ class PageSettings:
         preset = env.get(f"{ENV_PREFIX}PRESET", "baseline")
         seed = env.get(f"{ENV_PREFIX}SEED", "1")
         return cls(
-            city=city if city in list_cities() else DEFAULT_CITY,
+            city=city if city in list_cities() or is_city_folder(city) else DEFAULT_CITY,
             preset=preset if preset in list_presets() else "baseline",
             seed=int(seed) if seed.isdigit() else 1,
             present=env.get(f"{ENV_PREFIX}PRESENT", "0") == "1",

@@ -19,7 +19,8 @@ by ``policy.patrol_strategy`` decides where preventive patrol goes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,12 +31,18 @@ from commsim.world import World
 
 @dataclass(frozen=True)
 class Scale:
-    """Sizes of a city that unit costs multiply (for budgets, before a run)."""
+    """Sizes of a city that unit costs multiply (for budgets, before a run).
+
+    ``neighborhood_index`` turns a user's neighbourhood id or name into the
+    neighbourhood's number (:meth:`commsim.city.City.neighborhood_index`; raises
+    KeyError for an unknown one); None where only the sizes are known.
+    """
 
     residents: int
     households: float
     neighborhoods: int
     officers: int
+    neighborhood_index: Callable[[Any], int] | None = field(default=None, compare=False)
 
     @classmethod
     def of(cls, world: World) -> Scale:
@@ -45,6 +52,7 @@ class Scale:
             households=float(world.city.households.sum()),
             neighborhoods=world.city.n_neighborhoods,
             officers=world.n_base_officers,
+            neighborhood_index=world.city.neighborhood_index,
         )
 
 

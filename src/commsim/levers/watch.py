@@ -41,8 +41,10 @@ class WatchPolicy(Section):
         label="Neighbourhood watch coverage",
         step=0.05,
     )
-    watch_neighborhoods: list[int] | None = param(
-        None, source="lever", doc="Neighbourhood ids covered (None: all)."
+    watch_neighborhoods: list[Any] | None = param(
+        None,
+        source="lever",
+        doc="Neighbourhoods covered, by your ids or names (None: all).",
     )
     watch_highest_burglary: int = param(
         0,
@@ -54,11 +56,17 @@ class WatchPolicy(Section):
     )
 
     def check(self) -> None:
-        """Neighbourhood ids are not negative."""
+        """Neighbourhoods are named by a non-negative whole number or a text id or name."""
         from commsim.paramspec import check_range
 
         for i, n in enumerate(self.watch_neighborhoods or []):
-            check_range(f"policy.watch_neighborhoods.{i}", n, 0, None)
+            key = f"policy.watch_neighborhoods.{i}"
+            if isinstance(n, bool) or not isinstance(n, int | str):
+                raise ConfigError(key, n, "must be a neighbourhood id or name")
+            if isinstance(n, int):
+                check_range(key, n, 0, None)
+            elif not n.strip():
+                raise ConfigError(key, n, "must be a neighbourhood id or name, not empty")
 
 
 @dataclass(frozen=True)
@@ -160,6 +168,21 @@ class WatchCosts(Section):
 SUPPORT_DAYS = 45  # a meeting supports a neighbourhood's watch this long; assumption
 
 
+def _covered(names: list[Any], scale: Scale) -> np.ndarray:
+    """Numbers of the neighbourhoods a user named (ids or names; unknown ones are left out)."""
+    out = []
+    for n in names:
+        if scale.neighborhood_index is None:
+            if isinstance(n, int) and n < scale.neighborhoods:
+                out.append(n)
+            continue
+        try:
+            out.append(scale.neighborhood_index(n))
+        except KeyError:
+            continue
+    return np.array(out, dtype=np.int64)
+
+
 @register
 class NeighbourhoodWatch(Lever):
     """A watch programme aiming at a share of households in the covered neighbourhoods.
@@ -169,7 +192,8 @@ class NeighbourhoodWatch(Lever):
     per enrolled household per year.
 
     Examples:
-        ``policy.watch_coverage=0.3 policy.watch_neighborhoods=[0,2]``
+        ``policy.watch_coverage=0.3 policy.watch_neighborhoods=[0,2]``;
+        on an imported city by its ids or names, ``policy.watch_neighborhoods=[8,"Hyde Park"]``
     """
 
     key = "watch"
@@ -188,7 +212,7 @@ class NeighbourhoodWatch(Lever):
         """Full enrolment of the covered (or, before warm-up, likely) neighbourhoods."""
         n_nb = scale.neighborhoods
         if policy.watch_neighborhoods is not None:
-            share = len([n for n in policy.watch_neighborhoods if n < n_nb]) / n_nb
+            share = len(_covered(policy.watch_neighborhoods, scale)) / n_nb
         elif policy.watch_highest_burglary > 0:
             share = min(policy.watch_highest_burglary, n_nb) / n_nb
         else:
@@ -198,14 +222,23 @@ class NeighbourhoodWatch(Lever):
 
     @classmethod
     def check_config(cls, config: Any, scale: Scale) -> None:
-        """Covered neighbourhoods must exist in the city."""
+        """Covered neighbourhoods must exist in the city (by the user's id or name)."""
         for i, n in enumerate(cls.view(config.policy).watch_neighborhoods or []):
-            if n >= scale.neighborhoods:
+            key = f"policy.watch_neighborhoods.{i}"
+            if scale.neighborhood_index is None:
+                if not isinstance(n, int) or n >= scale.neighborhoods:
+                    raise ConfigError(
+                        key,
+                        n,
+                        f"must be a neighbourhood id below {scale.neighborhoods} (the city's neighbourhoods)",
+                    )
+                continue
+            try:
+                scale.neighborhood_index(n)
+            except KeyError as exc:
                 raise ConfigError(
-                    f"policy.watch_neighborhoods.{i}",
-                    n,
-                    f"must be a neighbourhood id below {scale.neighborhoods} (the city's neighbourhoods)",
-                )
+                    key, n, f"must be a neighbourhood of the city: {exc.args[0]}"
+                ) from None
 
     def setup(self, world: World) -> None:
         """This lever's stream; nobody enrolled yet."""
@@ -217,9 +250,7 @@ class NeighbourhoodWatch(Lever):
         """The neighbourhood ids this watch covers."""
         n_nb = world.city.n_neighborhoods
         if self.policy.watch_neighborhoods is not None:
-            return np.array(
-                [n for n in self.policy.watch_neighborhoods if n < n_nb], dtype=np.int64
-            )
+            return _covered(self.policy.watch_neighborhoods, Scale.of(world))
         if self.policy.watch_highest_burglary > 0:
             order = np.argsort(-world.places.warmup_burglary_by_nb, kind="stable")
             return np.sort(order[: self.policy.watch_highest_burglary])
