@@ -278,6 +278,7 @@ def measure_pair(
     out["stop_parity"] = float(
         stops["minority"] / adults["minority"] - stops["majority"] / adults["majority"]
     )
+    out.update(concentration_findings(ev, base["places"], facts["residents"], days))
     cleared = ev[ev["clearance"] != "none"]
     out["clearance_route"] = (
         float(cleared["clearance"].isin(["on_scene", "on_view"]).mean())
@@ -289,6 +290,33 @@ def measure_pair(
         stats.spearmanr(nb["disadvantage"], nb["watch_participation"])[0]
     )
     return out
+
+
+def concentration_findings(
+    events: pd.DataFrame, places: pd.DataFrame, residents: int, days: int
+) -> dict[str, float]:
+    """Crime concentration at places, repeat victimisation and repeat burglary (baseline)."""
+    counts = np.sort(places["crimes"].to_numpy(dtype=float))[::-1]
+    half = int(np.searchsorted(np.cumsum(counts), 0.5 * counts.sum())) + 1
+    first_year = events[(events["day"] < 365) & (events["victim"] >= 0)]
+    per_victim = np.sort(first_year["victim"].value_counts().to_numpy())[::-1]
+    top = math.ceil(0.04 * residents)
+    burglaries = events[events["type"] == "burglary"].sort_values(["place", "day"])
+    repeats = 0
+    for _, days_at in burglaries.groupby("place")["day"]:
+        d = days_at.to_numpy()
+        # burglaries at this place in the 30 days after each one (same day excluded)
+        repeats += int(
+            (np.searchsorted(d, d + 30, side="right") - np.searchsorted(d, d, side="right")).sum()
+        )
+    base_rate = len(burglaries) / (len(places) * days)
+    return {
+        "crime_concentration": half / len(counts),
+        "repeat_victimisation": float(per_victim[:top].sum() / max(per_victim.sum(), 1)),
+        "repeat_burglary": (repeats / max(len(burglaries) * 30, 1)) / base_rate
+        if base_rate > 0
+        else math.nan,
+    }
 
 
 def _group_reporting(events: pd.DataFrame, group: str = "minority") -> float:
