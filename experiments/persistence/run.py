@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for i in range(0, len(results), 2):
         base, cp = results[i].summary, results[i + 1].summary
-        h = int(jobs[i].config.trust.persistence_half_life_days)
+        h = int(jobs[i].label.split()[-1])  # the label is '<arm> <half-life>'
         rows.append(
             {
                 "half_life_days": h,
@@ -100,20 +100,14 @@ def _figure(data: pd.DataFrame) -> None:
         low = np.array([s[1] for s in stats_]) / TRUST_SD
         high = np.array([s[2] for s in stats_]) / TRUST_SD
         ax.fill_between(h, low, high, color=colour, alpha=0.18)
-        ax.plot(h, mean, color=colour, marker=marker, linewidth=2, label=label)
-        ax.annotate(
-            label,
-            (h[-1], mean[-1]),
-            xytext=(6, 0),
-            textcoords="offset points",
-            color=colour,
-            va="center",
-        )
+        dash = "-" if column == "trust_effect" else "--"  # the lines nearly coincide
+        ax.plot(h, mean, color=colour, marker=marker, linestyle=dash, linewidth=2, label=label)
     ax.axhline(0, color="#555555", linewidth=0.8)
     ax.axvline(36, color="#999999", linestyle=":", linewidth=1)
     ax.text(
-        36, ax.get_ylim()[1], " default (Peyton et al. 2019)", va="top", fontsize=9, color="#555555"
-    )
+        36, 0.5 * ax.get_ylim()[1], " default: 36 days\n (calibrated to\n Peyton et al. 2019)",
+        va="center", fontsize=9, color="#555555",
+    )  # fmt: skip
     ax.set_xscale("log")
     ax.set_xticks(HALF_LIVES, [str(h) for h in HALF_LIVES])
     ax.set_xlabel("Trust persistence: half-life of a contact's effect (days)")
