@@ -63,8 +63,8 @@ format: $(VENV)/.dev-installed
 # layouts, two-year horizons. Interrupted runs resume (the run store keeps them).
 validate: $(VENV)/.dev-installed
 	$(BIN)/python experiments/validation/run_validation.py --launcher local
-	$(BIN)/commsim sensitivity --config default --trajectories 10 --launcher local --out outputs/sensitivity/default
-	$(BIN)/commsim sensitivity --config community_policing --trajectories 8 --launcher local --out outputs/sensitivity/community_policing
+	$(BIN)/commsim sensitivity --config default --trajectories 6 --replicates 3 --launcher local --out outputs/sensitivity/default
+	$(BIN)/commsim sensitivity --config community_policing --trajectories 6 --replicates 3 --launcher local --out outputs/sensitivity/community_policing
 	$(BIN)/python experiments/persistence/run.py --launcher local
 	$(BIN)/python experiments/predictive_feedback/run.py --launcher local
 

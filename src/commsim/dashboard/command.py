@@ -248,7 +248,9 @@ def main(argv: list[str] | None = None) -> int:
             return _error(f"the dashboard server did not start (exit code {code})", 1)
         mode = "presentation mode, " if args.present else ""
         print(
-            f"commsim dashboard ({mode}{args.city} city): open {url}  (Ctrl-C to stop)", flush=True
+            f"commsim dashboard ({mode}{args.city} city, {args.evidence} evidence): open {url}  "
+            "(Ctrl-C to stop)",
+            flush=True,
         )
         return proc.wait()
     except KeyboardInterrupt:
