@@ -46,17 +46,19 @@ system-deps:
 run: $(VENV)/.run-installed
 	$(BIN)/commsim compare
 
-# The suite, plus the notebooks executed top to bottom (nbmake).
+# Lint, then the suite, plus the notebooks executed top to bottom (nbmake).
 test: $(VENV)/.dev-installed system-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest --nbmake tests notebooks
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check src tests experiments
-	$(BIN)/ruff format --check src tests experiments
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 format: $(VENV)/.dev-installed
-	$(BIN)/ruff format src tests experiments
-	$(BIN)/ruff check --fix src tests experiments
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 # The heavy checks, run before a release; their results are committed under
 # experiments/ and docs/ (validation.md, sensitivity.md): many seeds, two city
