@@ -50,7 +50,7 @@ run: $(VENV)/.run-installed
 test: $(VENV)/.dev-installed system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest --nbmake tests notebooks
+	$(BIN)/python -m pytest --nbmake --durations=15 tests notebooks
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -171,7 +171,7 @@ def test_interrupted_compare_stops_and_resumes(tmp_path, launcher, sig, code):
     out = tmp_path / "cmp"
     argv = [sys.executable, "-m", "commsim.cli", "compare", "--strategies", "baseline",
             "--replicates", "2", "--out", str(out), "--launcher", launcher, "--jobs", "2",
-            "--quiet", "city=small", "days=150", "warmup_days=2"]  # fmt: skip
+            "--quiet", "city=small", "days=730", "warmup_days=2"]  # fmt: skip
     proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, start_new_session=True)
     _wait_for_running(out)
     time.sleep(0.5)
