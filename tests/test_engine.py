@@ -225,3 +225,22 @@ def test_every_backend_gives_the_same_files(tmp_path, monkeypatch):
     events = [tmp_path / name / "baseline" / "seed_1" / "events.parquet" for name in launchers]
     for path in events[1:]:
         pd.testing.assert_frame_equal(pd.read_parquet(path), pd.read_parquet(events[0]))
+
+
+def test_ctrl_c_while_the_report_is_written_gives_one_line(tmp_path):
+    out = tmp_path / "cmp"
+    argv = [sys.executable, "-m", "commsim.cli", "compare", "--strategies", "baseline",
+            "--replicates", "2", "--out", str(out), "--launcher", "serial", "--quiet",
+            "city=small", "days=30", "warmup_days=2"]  # fmt: skip
+    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    first = proc.stderr.readline()  # printed once the runs are done, before the report
+    assert first.startswith("compare: 1 strategies x 2 replicates; ran 2")
+    os.killpg(proc.pid, signal.SIGINT)
+    _, rest = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert rest.strip().splitlines() == [
+        f"compare: interrupted while writing the report; the previous report, if any, is "
+        f"unchanged; the runs are kept (commsim report {out / 'runs'} writes it)"
+    ]
+    assert all(store.run_state(d).complete for d in (out / "runs" / "baseline").iterdir())
+    assert not list(out.rglob(".report-*"))  # no half-written staging folder is left

@@ -279,6 +279,8 @@ def _compare(
             for job in jobs
         ],
     )
+    from commsim import report as report_mod  # before the runs: Ctrl-C must find it
+
     start = time.perf_counter()
     try:
         outcomes = engine.run_jobs(jobs, launcher, progress=not args.quiet, desc="compare")
@@ -289,17 +291,16 @@ def _compare(
     elapsed = time.perf_counter() - start
     failed = [o for o in outcomes if not o.ok]
     skipped = sum(o.status == engine.SKIPPED for o in outcomes)
-    print(
-        f"compare: {len(strategies)} strategies x {replicates} replicates; ran "
-        f"{len(outcomes) - skipped} ({len(failed)} failed), reused {skipped} complete; "
-        f"{elapsed:.1f} s on {launcher.describe()}",
-        file=sys.stderr,
-    )
-    for o in failed:
-        print(f"  {o.status}: {o.job.run_dir}: {o.error}", file=sys.stderr)
-    from commsim import report as report_mod
-
-    try:
+    try:  # from here on, Ctrl-C can only stop the report: say so in one line
+        print(
+            f"compare: {len(strategies)} strategies x {replicates} replicates; ran "
+            f"{len(outcomes) - skipped} ({len(failed)} failed), reused {skipped} complete; "
+            f"{elapsed:.1f} s on {launcher.describe()}",
+            file=sys.stderr,
+            flush=True,
+        )
+        for o in failed:
+            print(f"  {o.status}: {o.job.run_dir}: {o.error}", file=sys.stderr)
         report = report_mod.build_report(
             args.out / "runs",
             args.out / "report",
@@ -312,5 +313,11 @@ def _compare(
         )
     except (report_mod.ReportError, store.StoreError) as exc:
         return _error(str(exc), 1)
+    except KeyboardInterrupt:
+        print(
+            report_mod.REPORT_INTERRUPTED.format(command="compare", runs=args.out / "runs"),
+            file=sys.stderr,
+        )
+        return 130
     print(f"report: {report.out / 'report.html'}")
     return 1 if failed else 0

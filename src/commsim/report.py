@@ -1180,6 +1180,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The one line when Ctrl-C stops a report half-way (``commsim report`` and ``compare``).
+REPORT_INTERRUPTED = (
+    "{command}: interrupted while writing the report; the previous report, if any, is "
+    "unchanged; the runs are kept (commsim report {runs} writes it)"
+)
+
+
 def add_rank_option(parser: argparse.ArgumentParser) -> None:
     """``--rank-by``: how the scorecard ranks strategies (shared with ``commsim compare``)."""
     parser.add_argument(
@@ -1236,6 +1243,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the previous report, if any, is left as it was
         print(f"commsim: error: report failed: {store.describe_error(exc)}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(REPORT_INTERRUPTED.format(command="report", runs=args.dir), file=sys.stderr)
+        return 130
     print_left_out(report.skipped)
     if report.pooled:
         print(
