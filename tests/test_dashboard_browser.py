@@ -80,7 +80,7 @@ def _require_chromium() -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
-    """`commsim dashboard --present` (default city) on a free loopback port; yields its address."""
+    """`commsim dashboard --present` on a free loopback port; yields its address."""
     _require_chromium()
     home = tmp_path_factory.mktemp("solara-home")
     err_path = home / "stderr.txt"
@@ -93,7 +93,11 @@ def server(tmp_path_factory) -> Iterator[str]:
         NO_PROXY="127.0.0.1,localhost",
     )
     port = command.free_port()
-    cmd = [sys.executable, "-m", "commsim.dashboard", "--present", "--port", str(port)]
+    # The page is the same on every city; the 40,000-resident workshop city (the
+    # dashboard's default) only for the docs' screenshots, the default city otherwise.
+    city = "workshop" if os.environ.get("COMMSIM_UPDATE_SCREENSHOTS") else "default"
+    cmd = [sys.executable, "-m", "commsim.dashboard", "--present", "--city", city,
+           "--port", str(port)]  # fmt: skip
     with open(err_path, "w") as err:
         proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=env, start_new_session=True
