@@ -11,6 +11,9 @@ central evidence the same incident moves trust but reporting only a little
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -34,7 +37,9 @@ def _after_incident(seed: int) -> tuple[float, float]:
 @pytest.mark.slow
 def test_minority_reporting_falls_after_an_incident_in_nine_of_ten_seeds():
     assert DEFAULT_EVIDENCE == "upper" and DEFAULT_CITY == "workshop"
-    pairs = np.array([_after_incident(seed) for seed in SEEDS])
+    context = multiprocessing.get_context("spawn")  # the seeds are independent: use both cores
+    with ProcessPoolExecutor(2, mp_context=context) as pool:
+        pairs = np.array(list(pool.map(_after_incident, SEEDS)))
     assert np.isfinite(pairs).all(), "too few crimes against minority residents for a rate"
     lower = int((pairs[:, 0] < pairs[:, 1]).sum())
     assert lower >= 9, f"lower in {lower} of {len(SEEDS)} seeds: {pairs.round(3).tolist()}"
