@@ -89,6 +89,7 @@ STRATEGY_MARKERS = ("o", "s", "D", "P", "X", "h", "p", "*", "<", ">", "d", "H")
 STRATEGY_LINESTYLES = ("-", "--", "-.", ":")
 #: Better / worse / unclear: blue and vermillion stay apart under every common colour
 #: vision deficiency, and each also has its own marker (up, down, hollow circle).
+RASTER_ABOVE_PLACES = 5000  # maps of more places draw streets as an image in SVG/PDF
 GOOD = OKABE_ITO["blue"]
 BAD = OKABE_ITO["vermillion"]
 NEUTRAL = "#8c8c8c"
@@ -864,13 +865,19 @@ def hotspot_map(
     fig = Figure(figsize=(5.2 * len(names) + 1.2, 5.4), layout="constrained")
     axes = fig.subplots(1, len(names), squeeze=False, sharex=True, sharey=True).ravel()
     size = 260.0 / math.sqrt(max(len(nodes), 1))
+    # A real city's tens of thousands of streets and places would make the SVG and PDF
+    # tens of megabytes: draw them as an image inside (boundaries and text stay vector).
+    big = len(nodes) > RASTER_ABOVE_PLACES
     sc = None
     for ax, name in zip(axes, names, strict=True):
         v = values[name]
-        ax.add_collection(LineCollection(segs, colors="#c8c8c8", linewidths=0.7, zorder=1))
+        streets = LineCollection(segs, colors="#c8c8c8", linewidths=0.7, zorder=1, rasterized=big)
+        ax.add_collection(streets)
         _draw_boundaries(ax, boundaries)
         quiet = v <= 0
-        ax.scatter(xy[quiet, 0], xy[quiet, 1], s=size * 0.25, color="#bdbdbd", zorder=2)
+        ax.scatter(
+            xy[quiet, 0], xy[quiet, 1], s=size * 0.25, color="#bdbdbd", zorder=2, rasterized=big
+        )
         order = np.argsort(v)
         order = order[v[order] > 0]
         areas = size * (0.4 + 2.2 * v / vmax)
@@ -883,14 +890,16 @@ def hotspot_map(
             norm=norm,
             edgecolors="none",
             zorder=3,
+            rasterized=big,
         )
         k = max(1, math.ceil(top_share * len(nodes)))
         top = np.argsort(v)[::-1][:k]
         top = top[v[top] > 0]
         ring = (np.sqrt(areas[top]) + 5.0) ** 2
         ax.scatter(
-            xy[top, 0], xy[top, 1], s=ring, facecolors="none", edgecolors="k", lw=1.0, zorder=4
-        )
+            xy[top, 0], xy[top, 1], s=ring, facecolors="none", edgecolors="k", lw=1.0, zorder=4,
+            rasterized=big,
+        )  # fmt: skip
         if concentration is not None and name in concentration:
             share = f"{concentration[name]:.0%} (mean per run)"
         else:
