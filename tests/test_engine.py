@@ -150,6 +150,15 @@ def test_run_many_keeps_results_in_memory():
 # ------------------------------------------------------------------ Ctrl-C and SIGTERM
 
 
+def _ctrl_c_works() -> None:
+    """In the child: SIGINT back to its default, as in a terminal.
+
+    A test suite started in the background (``make test &``, ``nohup``) inherits SIGINT
+    ignored, and Python then never turns Ctrl-C into KeyboardInterrupt.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _wait_for_running(root: Path, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -172,7 +181,9 @@ def test_interrupted_compare_stops_and_resumes(tmp_path, launcher, sig, code):
     argv = [sys.executable, "-m", "commsim.cli", "compare", "--strategies", "baseline",
             "--replicates", "2", "--out", str(out), "--launcher", launcher, "--jobs", "2",
             "--quiet", "city=small", "days=730", "warmup_days=2"]  # fmt: skip
-    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        argv, stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=_ctrl_c_works
+    )
     _wait_for_running(out)
     time.sleep(0.5)
     sent = time.monotonic()
@@ -232,7 +243,9 @@ def test_ctrl_c_while_the_report_is_written_gives_one_line(tmp_path):
     argv = [sys.executable, "-m", "commsim.cli", "compare", "--strategies", "baseline",
             "--replicates", "2", "--out", str(out), "--launcher", "serial", "--quiet",
             "city=small", "days=30", "warmup_days=2"]  # fmt: skip
-    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        argv, stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=_ctrl_c_works
+    )
     first = proc.stderr.readline()  # printed once the runs are done, before the report
     assert first.startswith("compare: 1 strategies x 2 replicates; ran 2")
     os.killpg(proc.pid, signal.SIGINT)
