@@ -772,17 +772,7 @@ def _analyse(
     )
     store.update_index(
         out / "runs",
-        [
-            {
-                "run_dir": Path(j.run_dir).name,
-                "strategy": j.config.policy.name,
-                "seed": j.seed,
-                "config_hash": engine.expected_hash(j.config),
-                "overrides": j.all_overrides,
-            }
-            for j in jobs
-            if j.run_dir is not None and j.config is not None
-        ],
+        engine.index_rows(jobs),
     )
     start = time.perf_counter()
     try:

@@ -157,17 +157,7 @@ def _sweep(
     runs_dir = args.out / "runs"
     store.update_index(
         runs_dir,
-        [
-            {
-                "run_dir": Path(j.run_dir).name,
-                "strategy": j.config.policy.name,
-                "seed": j.seed,
-                "config_hash": engine.expected_hash(j.config),
-                "overrides": j.all_overrides,
-            }
-            for j in jobs
-            if j.run_dir is not None and j.config is not None
-        ],
+        engine.index_rows(jobs),
     )
     print(
         f"commsim sweep: Latin hypercube of {args.lhs} points over {', '.join(ranges)} x "

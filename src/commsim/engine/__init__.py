@@ -74,6 +74,7 @@ __all__ = [
     "execute",
     "expected_hash",
     "format_value",
+    "index_rows",
     "interrupted",
     "launcher_from",
     "prepare",
@@ -281,6 +282,21 @@ def _parse_scalar(text: str) -> Any:
         except ValueError:
             pass
     return text
+
+
+def index_rows(jobs: Sequence[Job]) -> list[dict[str, Any]]:
+    """Run-index rows (:func:`commsim.store.update_index`) for jobs in one runs folder."""
+    return [
+        {
+            "run_dir": Path(j.run_dir).name,
+            "strategy": j.config.policy.name,
+            "seed": j.seed,
+            "config_hash": expected_hash(j.config),
+            "overrides": j.all_overrides,
+        }
+        for j in jobs
+        if j.run_dir is not None and j.config is not None
+    ]
 
 
 def interrupted(exc: KeyboardInterrupt, command: str) -> int:
