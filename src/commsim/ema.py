@@ -14,7 +14,13 @@ as ``(config, seed)`` jobs, one per seed, whose summaries are averaged. Use
 :class:`CommsimEvaluator` to hand a whole design to the engine at once (local processes,
 Ray or SLURM); the workbench's ``SequentialEvaluator`` also works, one experiment at a time.
 ``perform_experiments``, PRIM scenario discovery (``ema_workbench.analysis.prim``) and
-feature scoring (``ema_workbench.analysis.feature_scoring``) then work as usual.
+feature scoring (``ema_workbench.analysis.feature_scoring``) then work as usual, with two
+things to know about ema-workbench 2.5.3:
+
+- its samplers draw from NumPy's global generator, so call ``numpy.random.seed`` before
+  sampling to get the same design again;
+- PRIM's pasting step writes midpoints into the box, which pandas refuses for integer
+  columns: cast integer levers (``policy.volunteer_patrollers``) to float before PRIM.
 
 Needs ``pip install 'commsim[research]'`` (ema-workbench 2.5.3).
 
