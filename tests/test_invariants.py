@@ -49,5 +49,7 @@ def test_outputs_stay_valid_for_any_levers(levers, seed, share):
     assert s["crimes_reported"] <= s["crimes"]
     assert ev["arrested"].sum() <= ev["recorded"].sum()
     assert 0 <= s["contact_prevalence"] <= 1 and 0 <= s["collective_efficacy"] <= 1
+    # Everyone the police approached had a contact.
+    assert (ts["police_initiated_prevalence"] <= ts["contact_prevalence"]).all()
     assert ev["response_min"].dropna().ge(0).all()
     assert len(ts) == 15

@@ -73,7 +73,9 @@ def daily_values(world: World, rolling: RollingRates) -> dict[str, float]:
     spread = np.sqrt(np.maximum(world.mean_by_group(res.trust**2) - trust_by_group**2, 0.0))
     fear_by_group = world.mean_by_group(res.fear)
     adults = world.aged_16_plus
+    n_adults = max(int(adults.sum()), 1)
     contacted = np.bincount(res.group, weights=res.contacted & adults, minlength=len(groups))
+    approached = np.bincount(res.group, weights=res.approached & adults, minlength=len(groups))
     adults_by_group = np.maximum(np.bincount(res.group, weights=adults, minlength=len(groups)), 1)
     today: dict[str, float] = {
         "crimes": float(c.total),
@@ -89,7 +91,8 @@ def daily_values(world: World, rolling: RollingRates) -> dict[str, float]:
         "trust_gap": float(trust_by_group[present].max() - trust_by_group[present].min()),
         "fear_mean": float(res.fear.mean()),
         "victimization_rate": float(c.victims_by_group.sum() / world.n_residents * 365_000),
-        "contact_prevalence": float((res.contacted & adults).sum() / max(int(adults.sum()), 1)),
+        "contact_prevalence": float((res.contacted & adults).sum() / n_adults),
+        "police_initiated_prevalence": float((res.approached & adults).sum() / n_adults),
         "stops": float(c.stops_by_group.sum()),
         "contacts": float(c.contacts_by_group.sum()),
         "collective_efficacy": float(world.efficacy.mean()),
@@ -105,6 +108,7 @@ def daily_values(world: World, rolling: RollingRates) -> dict[str, float]:
         today[f"fear_mean_{name}"] = float(fear_by_group[g])
         today[f"victimization_rate_{name}"] = float(c.victims_by_group[g] / sizes[g] * 365_000)
         today[f"contact_prevalence_{name}"] = float(contacted[g] / adults_by_group[g])
+        today[f"police_initiated_prevalence_{name}"] = float(approached[g] / adults_by_group[g])
         today[f"stops_{name}"] = float(c.stops_by_group[g])
         today[f"contacts_{name}"] = float(c.contacts_by_group[g])
     tally = world.tally

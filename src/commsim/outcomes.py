@@ -209,6 +209,18 @@ _ENTRIES = [
         description="Share of residents aged 16+ with any police contact in the evaluation window.",
     ),
     Outcome(
+        "police_initiated_prevalence",
+        "Residents 16+ with a police-initiated contact",
+        "share since the start",
+        N,
+        Summary.LAST,
+        106,
+        per_group=True,
+        description="Share of residents aged 16+ stopped, arrested or approached by police "
+        "at least once in the evaluation window (the Police-Public Contact Survey's "
+        "police-initiated contact; ``stops`` counts stops).",
+    ),
+    Outcome(
         "stops", "Police-initiated stops", "stops", N, Summary.SUM, 106, count=True, per_group=True
     ),
     Outcome(

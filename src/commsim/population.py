@@ -87,6 +87,7 @@ class Residents:
     patroller: np.ndarray
     victimizations: np.ndarray
     contacted: np.ndarray  # any police contact since the evaluation window began
+    approached: np.ndarray  # a police-initiated contact since the evaluation window began
     offender: np.ndarray  # OffenderState
     motivation: np.ndarray  # multiplier on offending (offenders only)
     risk: np.ndarray  # own perceived chance of arrest (offenders only)
@@ -251,6 +252,7 @@ def make_residents(
         patroller=np.zeros(n, dtype=bool),
         victimizations=np.zeros(n, dtype=np.int64),
         contacted=np.zeros(n, dtype=bool),
+        approached=np.zeros(n, dtype=bool),
         offender=np.zeros(n, dtype=np.int8),
         motivation=np.zeros(n),
         risk=np.zeros(n),

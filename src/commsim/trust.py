@@ -31,6 +31,15 @@ class Contact(Enum):
     MEETING = "meeting"  # non-enforcement contact at a community meeting
 
     @property
+    def police_initiated(self) -> bool:
+        """Contacts the police started, as the Police-Public Contact Survey counts them.
+
+        The survey's police-initiated contacts are street and traffic stops, arrests
+        and being approached by police for another reason (here, patrol conversations).
+        """
+        return self in (Contact.STOP, Contact.ARREST, Contact.CONVERSATION)
+
+    @property
     def enforcement(self) -> bool:
         """Stops, calls and arrests are enforcement contacts."""
         return self in (Contact.STOP, Contact.CALL, Contact.ARREST)
@@ -67,6 +76,8 @@ def contact(
         res.contacted[residents] = True
         c = world.today
         np.add.at(c.contacts_by_group, res.group[residents], 1)
+        if kind.police_initiated:
+            res.approached[residents] = True
         if kind is Contact.STOP:
             np.add.at(c.stops_by_group, res.group[residents], 1)
             np.add.at(world.tally.stops, res.neighborhood[residents], 1)
