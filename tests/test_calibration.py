@@ -130,8 +130,9 @@ def test_contact_prevalence_matches_ppcs(year):
 
 
 def test_police_initiated_share_matches_ppcs(year):
-    stopped = np.mean([y["daily"]["stops"].iloc[:365].sum() / y["aged_16_plus"] for y in year])
-    assert 0.09 <= stopped <= 0.13  # BJS PPCS 2018/2020: 10-12%
+    # The survey counts people: residents 16+ stopped, arrested or approached at least once.
+    first_year = [y["daily"]["police_initiated_prevalence"].iloc[364] for y in year]
+    assert 0.09 <= np.mean(first_year) <= 0.13  # BJS PPCS 2015 10.8%, 2018 ~11-12%, 2020 ~10%
 
 
 # trust.predisposition_sd -------------------------------------------------------------
@@ -147,14 +148,16 @@ def test_configured_group_gap_persists(year):
 
 
 # places.boost_self, places.boost_neighbors --------------------------------------------
-def test_near_repeat_burglary_risk_at_least_doubles(year):
+def test_near_repeat_burglary_risk_is_two_to_twenty_times_the_base_rate(year):
+    # Johnson et al. 2007: risk at and next to a burgled home at least doubles for about two
+    # weeks; the range's top (20x) is the validation target's (experiments/validation).
     cfg = load_config([])
     adjacency = city_for(cfg).adjacency
     events = [y["events"] for y in year]
     ratios = [
         near_repeat_ratio(e, adjacency, cfg.days) for e in events if (e["type"] == "burglary").sum()
     ]
-    assert np.mean(ratios) >= 2.0, ratios
+    assert 2.0 <= np.mean(ratios) <= 20.0, ratios
 
 
 # offenders.relative_by_age -------------------------------------------------------------

@@ -22,7 +22,7 @@ TARGETS = {
     "clearance burglary": (0.10, 0.18),
     "clearance robbery": (0.24, 0.37),
     "contact prevalence 16+": (0.21, 0.24),
-    "stopped share 16+": (0.09, 0.13),
+    "police-initiated contact 16+": (0.09, 0.13),
     "trust within-group SD": (0.18, 0.22),
 }
 
@@ -35,7 +35,6 @@ def measure(args: tuple[list[str], int]) -> dict[str, float]:
 
     cfg = load_config(overrides)
     model = CommunityModel(cfg, seed=seed)
-    stopped = np.zeros(model.world.n_residents, dtype=bool)
     while model.running:
         model.step()
 
@@ -55,7 +54,9 @@ def measure(args: tuple[list[str], int]) -> dict[str, float]:
         * 1000
         / years,
         "contact prevalence 16+": float(s["contact_prevalence"].iloc[min(364, len(s) - 1)]),
-        "stopped share 16+": float(s["stops"].iloc[:365].sum() / w.aged_16_plus.sum()),
+        "police-initiated contact 16+": float(
+            s["police_initiated_prevalence"].iloc[min(364, len(s) - 1)]
+        ),
         "trust within-group SD": float(s["trust_sd"].mean()),
         "active offenders per 1,000": float(s["active_offenders"].mean() / w.n_residents * 1000),
         "trust gap": float(s["trust_gap"].mean()),
@@ -65,7 +66,6 @@ def measure(args: tuple[list[str], int]) -> dict[str, float]:
         out[f"{t} reported"] = (int(e.reported.sum()), len(e))
         rec = e[e.recorded]
         out[f"clearance {t}"] = (int(rec.arrested.sum()), len(rec))
-    del stopped
     return out
 
 
