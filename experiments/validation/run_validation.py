@@ -185,13 +185,10 @@ def population_facts(targets: dict[str, Any], pair: Pair) -> dict[str, Any]:
         axis=1,
     )
     size = counts.sum(axis=1)
-    adults = w.aged_16_plus
     return {
         "income": np.bincount(res.income, minlength=3),
         "age": np.bincount(res.age, minlength=6),
-        "adults_by_group": np.bincount(res.group, weights=adults, minlength=len(w.groups)),
         "groups": list(w.groups),
-        "adults": int(adults.sum()),
         "households": float(w.city.households.sum()),
         "residents": w.n_residents,
         "adjacency": w.city.adjacency,
@@ -225,7 +222,11 @@ def measure_pair(
         rec = e[e["recorded"]]
         out[f"clearance_by_type.{kind}"] = float(rec["arrested"].mean()) if len(rec) else math.nan
     out["contact_prevalence.any"] = float(first_year["contact_prevalence"].iloc[-1])
-    out["contact_prevalence.stopped"] = float(first_year["stops"].sum() / facts["adults"])
+    # The survey counts people, not contacts: the share of residents 16+ stopped, arrested
+    # or approached by police at least once (a resident stopped twice counts once).
+    out["contact_prevalence.police_initiated"] = float(
+        first_year["police_initiated_prevalence"].iloc[-1]
+    )
     out["trust_spread"] = float(ts["trust_sd"].mean())
     out["near_repeat"] = near_repeat_ratio(ev, facts["adjacency"], days)
     out["trust_gap_persists"] = float(
@@ -274,11 +275,9 @@ def measure_pair(
         ((victims["victim_income"] == 0).sum() / low)
         / max((victims["victim_income"] == 2).sum() / high, 1e-12)
     )
-    stops = {g: first_year[f"stops_{g}"].sum() for g in facts["groups"]}
-    adults = dict(zip(facts["groups"], facts["adults_by_group"], strict=True))
-    out["stop_parity"] = float(
-        stops["minority"] / adults["minority"] - stops["majority"] / adults["majority"]
-    )
+    # Shares of people, as the survey compares them (not stops per person).
+    share = {g: first_year[f"police_initiated_prevalence_{g}"].iloc[-1] for g in facts["groups"]}
+    out["stop_parity"] = float(share["minority"] - share["majority"])
     out.update(concentration_findings(ev, base["places"], facts["residents"], days))
     cleared = ev[ev["clearance"] != "none"]
     out["clearance_route"] = (
