@@ -98,6 +98,13 @@ def test_resume_reuses_complete_runs_and_redoes_every_other_state(done, capsys):
     kept = runs / "neighborhood_watch" / "seed_1"
     assert _manifest(kept)["started"] == started[kept]
     assert all(store.run_state(d).complete for d in started)
+    # Runs made by an earlier model version are redone, although their config is the same.
+    old = _manifest(kept) | {"model_version": store.MODEL_VERSION - 1}
+    (kept / "manifest.json").write_text(json.dumps(old))
+    assert compare.main(argv) == 0
+    err = capsys.readouterr().err
+    assert "redoing 1 stale run(s)" in err and "ran 1 (0 failed), reused 3 complete" in err
+    assert _manifest(kept)["model_version"] == store.MODEL_VERSION
     # Other settings in the same folder: every run is stale and redone.
     assert compare.main([*argv, "days=21"]) == 0
     assert "redoing 4 stale run(s)" in capsys.readouterr().err

@@ -4,8 +4,10 @@ Two runs are pinned: the small city's baseline, and on the default city a strate
 that switches on
 every programme, a patrol strategy, a shock and a budget that buys officers, so
 every lever module, arrests and funding are guarded. When a change is intended,
-regenerate with ``COMMSIM_UPDATE_BASELINE=1 pytest tests/test_regression.py``
-and say why in the commit.
+raise ``commsim.store.MODEL_VERSION`` (so that runs made before are redone, not
+reused), regenerate with ``COMMSIM_UPDATE_BASELINE=1 pytest tests/test_regression.py``
+and say why in the commit. Regenerating refuses new numbers under an unchanged
+model version.
 """
 
 import json
@@ -14,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from commsim.store import MODEL_VERSION
 from runs import cached_run
 
 HERE = Path(__file__).parent / "baselines"
+MADE_UNDER = HERE / "model_version.txt"  # the model version the baselines were made under
 RUNS = {
     "small_seed0": ("city=small", "days=60", "warmup_days=10"),
     "everything_seed0": (
@@ -35,12 +39,33 @@ def test_seeded_baseline(name):
     summary = result.summary
     path = HERE / f"{name}.json"
     if os.environ.get("COMMSIM_UPDATE_BASELINE"):
+        changed = path.exists() and not _same(summary, json.loads(path.read_text()))
+        if changed and _made_under() == MODEL_VERSION:
+            pytest.fail(
+                f"{name}: the model's numbers changed under model version {MODEL_VERSION}; "
+                "raise commsim.store.MODEL_VERSION so that runs made before are redone"
+            )
         path.parent.mkdir(exist_ok=True)
         path.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        MADE_UNDER.write_text(f"{MODEL_VERSION}\n")
     expected = json.loads(path.read_text())
+    assert _made_under() == MODEL_VERSION, (
+        f"the baselines were made under model version {_made_under()}, this is "
+        f"{MODEL_VERSION}: regenerate them (COMMSIM_UPDATE_BASELINE=1)"
+    )
     assert set(summary) == set(expected)
     for key, value in expected.items():
         assert summary[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+
+
+def _made_under() -> int:
+    return int(MADE_UNDER.read_text()) if MADE_UNDER.exists() else 0
+
+
+def _same(summary: dict, expected: dict) -> bool:
+    return set(summary) == set(expected) and all(
+        summary[k] == pytest.approx(v, rel=1e-9, abs=1e-12) for k, v in expected.items()
+    )
 
 
 def test_everything_baseline_exercises_every_lever():

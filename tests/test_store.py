@@ -50,6 +50,23 @@ def test_state_complete_stale_corrupt(small_run, written):
     assert store.run_state(written).reason == "events.parquet is missing"
 
 
+def test_a_run_made_by_another_model_version_is_stale_for_reuse(small_run, written):
+    assert _manifest(written)["model_version"] == store.MODEL_VERSION
+    for made_by in (store.MODEL_VERSION - 1, None):  # None: made before versions were recorded
+        m = _manifest(written) | {"model_version": made_by}
+        if made_by is None:
+            del m["model_version"]
+        (written / "manifest.json").write_text(json.dumps(m))
+        state = store.run_state(written, small_run.config_hash)
+        assert state.status == "stale"
+        assert state.reason == (
+            f"made by model version {made_by or 0}; this commsim is model version "
+            f"{store.MODEL_VERSION}"
+        )
+        # Reporting existing runs (no expected config) still reads them.
+        assert store.run_state(written).complete
+
+
 def test_state_failed_incomplete_missing(tmp_path):
     assert store.run_state(tmp_path / "nothing").status == "missing"
     (tmp_path / "empty").mkdir()

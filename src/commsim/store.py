@@ -17,7 +17,8 @@ the same folder and renamed into place, so a reader never sees half a file:
 
 ========== ==================================================================
 complete   the manifest says complete and every file verifies
-stale      complete, but made from another config (its config hash differs)
+stale      complete, but made from another config (its config hash differs) or by
+           another model version (:data:`MODEL_VERSION`)
 corrupt    the manifest says complete, but a file is missing or fails its checksum
 incomplete running, interrupted, or files without a manifest
 failed     the run recorded an error
@@ -67,6 +68,7 @@ __all__ = [
     "INCOMPLETE",
     "MANIFEST",
     "MISSING",
+    "MODEL_VERSION",
     "STALE",
     "BusyError",
     "RunState",
@@ -87,6 +89,12 @@ __all__ = [
 
 #: Version of the manifest layout (0.1 wrote manifests without ``format``).
 FORMAT = 2
+#: Version of what a run produces. Raise it with every change to the model's numbers
+#: or to its output columns: a complete run made under another model version is then
+#: ``stale`` and made again, never reused, even when its config is the same. The
+#: seeded regression baselines (tests/test_regression.py) refuse new numbers under
+#: an unchanged version. Runs made before versions were recorded count as version 0.
+MODEL_VERSION = 1
 MANIFEST = "manifest.json"
 CONFIG = "config.yaml"
 SUMMARY = "summary.json"
@@ -438,7 +446,8 @@ def run_state(
     Args:
         run_dir: The run folder.
         expected_hash: The config hash the run must have been made with; a complete
-            run with another hash is ``stale``. None accepts any config.
+            run with another hash, or made by another model version, is ``stale``.
+            None accepts any config and model version (reporting existing runs).
         verify: Check every file's SHA-256 (False: only that each file exists).
 
     Returns:
@@ -468,6 +477,12 @@ def run_state(
         return RunState(
             path, STALE, f"made from another config (hash {recorded}, expected {expected_hash})",
             manifest,
+        )  # fmt: skip
+    made_by = manifest.get("model_version", 0)
+    if expected_hash is not None and made_by != MODEL_VERSION:
+        return RunState(
+            path, STALE, f"made by model version {made_by}; this commsim is model version "
+            f"{MODEL_VERSION}", manifest,
         )  # fmt: skip
     files = manifest.get("files")
     if not isinstance(files, dict):
@@ -633,6 +648,7 @@ def recording(
                 "status": RUNNING,
                 "error": None,
                 "config_hash": config_hash,
+                "model_version": MODEL_VERSION,
                 "seed": int(seed),
                 "strategy": strategy,
                 "overrides": [str(o) for o in overrides],
