@@ -113,7 +113,11 @@ def write_run(
         "config_hash": "x",
     }
     if not legacy:
-        manifest.update(format=store.FORMAT, code={"commsim": "0.2.0", "git_commit": None})
+        manifest.update(
+            format=store.FORMAT,
+            model_version=store.MODEL_VERSION,
+            code={"commsim": "0.2.0", "git_commit": None},
+        )
         if status == "complete":
             manifest["files"] = files
     (run_dir / "manifest.json").write_text(json.dumps(manifest))
