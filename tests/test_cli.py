@@ -185,6 +185,35 @@ def test_launcher_and_syntax_errors_are_one_line(tmp_path, args, needle):
     assert not (tmp_path / "s").exists() and not (tmp_path / "outputs").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["run", "--bogus-flag"], "unrecognized arguments: --bogus-flag (see commsim run --help)"),
+        (["run", "--cfg", "nope"], "argument --cfg/-c: invalid choice: 'nope'"),
+        (["city", "import", "--areas", "a.gpkg"], "the following arguments are required: --out"),
+        (["city", "import", "--out", "o", "--block-m", "abc"], "argument --block-m: "),
+        (["dashboard", "--evidence", "extreme"], "argument --evidence: invalid choice: 'extreme'"),
+        (["animate", "city=small"], "the following arguments are required: --out"),
+        (["animate", "--out", "x.avi", "--format", "avi"], "argument --format: invalid choice"),
+        (["compare", "--replicates", "x"], "argument --replicates: invalid int value: 'x'"),
+        (["sweep", "a=0:1"], "the following arguments are required: --lhs"),
+        (["sensitivity", "--bogus"], "unrecognized arguments: --bogus"),
+        (["report"], "the following arguments are required: dir"),
+        (["bench", "--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_argument_errors_are_one_line_in_every_command(tmp_path, monkeypatch, capsys, args, needle):
+    from commsim.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"commsim: error: {needle}"), captured.err
+    assert "usage:" not in captured.err + captured.out
+    assert not list(tmp_path.iterdir())  # nothing was started or written
+
+
 def test_a_failed_job_of_a_sweep_makes_the_sweep_fail(tmp_path, small_run, capsys):
     from commsim import store
     from commsim.cli import _sweep_outcome

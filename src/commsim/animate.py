@@ -38,6 +38,7 @@ from commsim.citymap import (
     frame_from_model,
     trust_scale,
 )
+from commsim.cliargs import OneLineParser, parse
 from commsim.livecharts import ChartsPainter, chart_table
 from commsim.params import ConfigError, ShockConfig, SimConfig, with_overrides
 
@@ -256,7 +257,7 @@ def parse_shock(text: str) -> ShockConfig:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="commsim animate",
         description="Run the model and write a GIF or MP4 of its city map over time.",
     )
@@ -302,7 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         Exit code: 0 when the file is written, 2 for bad input.
     """
-    args = _parser().parse_args(argv)
+    args = parse(_parser(), argv)
+    if isinstance(args, int):
+        return args
     out = Path(args.out)
     fmt = output_format(out, args.format)
     if fmt is None:

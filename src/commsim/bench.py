@@ -126,7 +126,7 @@ def _scale_point(residents: int, extra: list[str], progress: bool = False) -> di
 
 
 def _parser() -> argparse.ArgumentParser:
-    from commsim.report import OneLineParser
+    from commsim.cliargs import OneLineParser
 
     parser = OneLineParser(prog="commsim bench", description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -152,7 +152,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     """``commsim bench [--json] [--quick] [--no-scaling] [--scale] [--figure PNG]``."""
-    from commsim.report import parse
+    from commsim.cliargs import parse
 
     args = parse(_parser(), argv)
     if isinstance(args, int):

@@ -32,7 +32,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,7 @@ import yaml
 from commsim import plots, scorecard_page, store
 from commsim import results as res
 from commsim import scorecard as sc
+from commsim.cliargs import OneLineParser, parse
 
 __all__ = ["OneLineParser", "Report", "ReportError", "build_report", "main", "parse"]
 
@@ -1145,22 +1146,6 @@ def _inline(text: str) -> str:
 # --------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line, ``commsim: error: ...``, exit code 2."""
-
-    def error(self, message: str) -> NoReturn:
-        """Print one error line and exit with code 2."""
-        self.exit(2, f"commsim: error: {message}\n")
-
-
-def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace | int:
-    """Parse arguments; return the namespace, or the exit code after --help or an error."""
-    try:
-        return parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 2
 
 
 def _parser() -> argparse.ArgumentParser:

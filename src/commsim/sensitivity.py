@@ -49,6 +49,7 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from commsim import engine, store
+from commsim.cliargs import OneLineParser, parse
 from commsim.config import config_dir, load_config
 from commsim.outcomes import expanded_keys
 from commsim.params import NO_VALUE, ConfigError, SimConfig, with_overrides
@@ -671,17 +672,8 @@ def ranking_figure(indices: pd.DataFrame, title: str | None = None) -> Figure:
 # --------------------------------------------------------------------------------------
 
 
-class _ArgumentError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> typing.NoReturn:
-        raise _ArgumentError(message)
-
-
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = OneLineParser(
         prog="commsim sensitivity",
         description="Global sensitivity analysis (SALib) over the parameters of a YAML file.",
         epilog="Example: commsim sensitivity --method morris --trajectories 10 city=small",
@@ -706,10 +698,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     """``commsim sensitivity``: sample, run in parallel, write indices and a ranking plot."""
-    try:
-        args = _parser().parse_intermixed_args(argv)
-    except _ArgumentError as exc:
-        return _fail(str(exc))
+    args = parse(_parser(), argv, intermixed=True)
+    if isinstance(args, int):
+        return args
     try:
         if args.method not in METHODS:
             raise ConfigError("--method", args.method, "must be one of " + ", ".join(METHODS))

@@ -101,7 +101,7 @@ def plan(
 
 
 def _parser() -> argparse.ArgumentParser:
-    from commsim.report import OneLineParser
+    from commsim.cliargs import OneLineParser
 
     p = OneLineParser(
         prog="commsim sweep",
@@ -121,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``commsim sweep``; return the exit code (0, 1 if runs failed, 2 on bad input)."""
-    from commsim.report import parse
+    from commsim.cliargs import parse
 
     args = parse(_parser(), argv)
     if isinstance(args, int):

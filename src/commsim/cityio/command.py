@@ -12,6 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from commsim.cliargs import OneLineParser, parse
+
 EXIT_USAGE = 2
 
 
@@ -23,7 +25,9 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[0] != "import":
         return _fail(f"unknown 'commsim city' action {argv[0]!r}; use: commsim city import --help")
-    args = parser.parse_args(argv[1:])
+    args = parse(parser, argv[1:])
+    if isinstance(args, int):
+        return args
     try:
         return run_import(args)
     except ImportError as exc:
@@ -111,7 +115,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="commsim city import",
         description="Write a city folder from a street network and/or neighbourhood polygons.",
     )

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from commsim.cliargs import OneLineParser, parse
 from commsim.dashboard.levers import (
     DEFAULT_CITY,
     DEFAULT_EVIDENCE,
@@ -129,7 +130,7 @@ def _error(message: str, code: int = 2) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="commsim dashboard",
         description="Serve the workshop dashboard in the browser (works offline).",
     )
@@ -212,7 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         Exit code: 0 after a clean stop, 2 for bad input, 1 when the server fails.
     """
-    args = _parser().parse_args(argv)
+    args = parse(_parser(), argv)
+    if isinstance(args, int):
+        return args
     problem = _check(args)
     if problem:
         return _error(problem)
