@@ -588,7 +588,7 @@ def analyze(
     if method not in METHODS:
         raise ConfigError("method", method, "must be one of " + ", ".join(METHODS))
     spec, _ = check_spec(spec)
-    inputs = sample_inputs(spec, method, n or DEFAULT_N[method])
+    inputs = sample_inputs(spec, method, DEFAULT_N[method] if n is None else n)
     outputs = evaluate(spec, inputs, n_jobs=n_jobs, progress=progress)
     return compute_indices(spec, method, inputs, outputs)
 
@@ -723,7 +723,8 @@ def main(argv: list[str]) -> int:
         file_spec = load_spec(args.config)
         spec = _with_changes(file_spec, outcomes, args.overrides, args.seed, args.replicates)
         spec, base = check_spec(spec)
-        n = args.trajectories or args.samples or DEFAULT_N[args.method]
+        given = args.trajectories if args.method == "morris" else args.samples
+        n = DEFAULT_N[args.method] if given is None else given
         inputs = sample_inputs(spec, args.method, n)
         name = _resolve_spec_path(args.config).stem
         out = Path(args.out or Path("outputs") / "sensitivity" / f"{name}_{args.method}")
