@@ -264,6 +264,22 @@ def test_a_busy_run_folder_is_one_line(tmp_path):
     ]
 
 
+@pytest.mark.parametrize("args", [["--bogus-flag"], ["-m", "--nope", "days=5"]])
+def test_a_refused_run_leaves_no_folder_behind(tmp_path, args):
+    proc = commsim("run", *args, cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_run_folder_is_checked_without_being_made(tmp_path, monkeypatch):
+    from commsim import cli
+
+    monkeypatch.setattr(cli, "_hydra_main", lambda args: 2)  # Hydra refuses after the checks
+    monkeypatch.chdir(tmp_path)
+    assert cli.run_command(list(SMALL)) == 2
+    assert not list(tmp_path.iterdir())  # no empty outputs/runs/ left behind
+
+
 def test_help_and_version():
     assert commsim("--version").stdout.startswith("commsim ")
     helped = commsim("--help")
@@ -313,7 +329,7 @@ def test_a_read_only_output_folder_stops_a_run_before_it_starts(tmp_path, monkey
     code = cli.run_command([*SMALL, f"hydra.run.dir={tmp_path / 'ro' / 'run'}"])
     assert code == 2
     assert capsys.readouterr().err.strip() == (
-        f"commsim: error: run folder {tmp_path / 'ro'}: read-only file system: "
+        f"commsim: error: run folder {tmp_path / 'ro' / 'run'}: read-only file system: "
         f"cannot write {tmp_path}"
     )
-    assert not (tmp_path / "ro" / "run").exists()
+    assert not (tmp_path / "ro").exists()  # the check made no folder

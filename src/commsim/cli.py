@@ -117,7 +117,7 @@ def run_command(args: list[str]) -> int:
         if not multirun or plan.sweep_dir is None:
             try:
                 if plan.run_dir is not None:  # fail now, not after the run, on a read-only disk
-                    store.check_writable(plan.run_dir.parent, "run folder")
+                    store.check_creatable(plan.run_dir, "run folder")
             except store.StoreError as exc:
                 return fail(str(exc))
             _LAST_RUN.clear()
