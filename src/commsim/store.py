@@ -408,7 +408,8 @@ def check_creatable(folder: str | os.PathLike[str], what: str = "output folder")
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
-        raise StoreError(f"{what} {folder}: {existing} is a file, not a folder")
+        where = "" if existing == folder else f"{existing} "
+        raise StoreError(f"{what} {folder}: {where}is a file, not a folder")
     try:
         fd, name = tempfile.mkstemp(prefix=".probe.", suffix=_TMP_SUFFIX, dir=existing)
         try:
