@@ -49,6 +49,8 @@ def test_overrides_apply():
             "population.groups.minority.baseline_trust=2",
             "population.groups.minority.baseline_trust=2",
         ),
+        ("days=-3", "days=-3: must be between 1 and 36,500"),
+        ("city.residents=-5", "city.residents=-5: must be between 10 and 2,000,000"),
     ],
 )
 def test_bad_overrides_give_one_clear_line(override, expected):

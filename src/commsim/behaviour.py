@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from commsim.paramspec import ConfigError, Section, param, validate
+from commsim.paramspec import ConfigError, Section, param, readable, validate
 
 CRIME_TYPES = ("burglary", "robbery", "vandalism")
 #: Residents are people aged 12 and over (the NCVS population), in these age bands.
@@ -200,7 +200,9 @@ def _check_list(
         raise ConfigError(key, values, f"must have {n} values")
     for i, v in enumerate(values):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
-            raise ConfigError(f"{key}.{i}", v, f"must be a number between {lo:g} and {hi:g}")
+            raise ConfigError(
+                f"{key}.{i}", v, f"must be a number between {readable(lo)} and {readable(hi)}"
+            )
     if total and sum(values) <= 0:
         raise ConfigError(key, values, "must sum to more than 0")
 
