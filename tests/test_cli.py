@@ -50,6 +50,7 @@ def test_run_writes_the_five_files(tmp_path):
         ("city.residentz=5", "city.residentz: unknown key"),
         ("policy=nope", "policy='nope': must be one of"),
         ("days=soon", "days='soon': must be an integer"),
+        ("population.groups.majority.share=0.9", "the group shares must sum to 1;"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, override, needle):
