@@ -57,6 +57,16 @@ def test_overrides_apply():
             "population.groups.majority.share=0.9, population.groups.minority.share=0.35, "
             "population.groups.newcomer.share=0.1 sum to 1.35",
         ),
+        (
+            "policy.shocks=notalist",
+            "policy.shocks='notalist': must be a list, "
+            "e.g. policy.shocks=[{day:60,kind:misconduct,group:minority}]",
+        ),
+        (
+            "population.age_shares=5",
+            "population.age_shares=5: must be a list, e.g. population.age_shares=[0.089,0.109,",
+        ),
+        ("population.groups.majority=5", "population.groups.majority=5: must be a mapping, e.g."),
     ],
 )
 def test_bad_overrides_give_one_clear_line(override, expected):
