@@ -215,6 +215,16 @@ def test_argument_errors_are_one_line_in_every_command(tmp_path, monkeypatch, ca
     assert not list(tmp_path.iterdir())  # nothing was started or written
 
 
+def test_overrides_may_come_before_and_after_hydras_flags(tmp_path, monkeypatch):
+    from commsim import cli
+
+    seen = []
+    monkeypatch.setattr(cli, "_hydra_main", lambda args: seen.append(args) or 0)
+    sweep = f"hydra.sweep.dir={tmp_path / 's'}"
+    assert cli.run_command([*SMALL, "-m", "seed=0,1", sweep]) == 0
+    assert seen == [["-m", *SMALL, "seed=0,1", sweep]]  # Hydra reads its flags first
+
+
 def test_a_failed_job_of_a_sweep_makes_the_sweep_fail(tmp_path, small_run, capsys):
     from commsim import store
     from commsim.cli import _sweep_outcome

@@ -101,9 +101,12 @@ def run_command(args: list[str]) -> int:
     flags = _hydra_flags(args)
     if isinstance(flags, int):
         return flags
+    multirun, overrides = bool(flags.multirun), list(flags.overrides)
+    # Hydra reads overrides only after its flags ('city=small -m seed=0,1' is refused
+    # there); here they may come anywhere, so Hydra gets them last.
+    args = [a for a in args if a not in overrides] + overrides
     if flags.info or flags.cfg or flags.shell_completion:  # shows, runs nothing
         return _hydra_main(args)
-    multirun, overrides = bool(flags.multirun), list(flags.overrides)
     from commsim import store
     from commsim.params import ConfigError
 
@@ -137,7 +140,7 @@ def run_command(args: list[str]) -> int:
 
 
 def _hydra_flags(args: list[str]) -> argparse.Namespace | int:
-    """Hydra's own flags and the overrides, read as Hydra will; one line on a bad flag.
+    """Hydra's own flags and the overrides (in any order); one line on a bad flag.
 
     Returns:
         The parsed arguments, or the exit code (2 after a bad flag).
@@ -148,7 +151,7 @@ def _hydra_flags(args: list[str]) -> argparse.Namespace | int:
     from commsim.cliargs import OneLineParser, parse
 
     parser = OneLineParser(prog="commsim run", parents=[get_args_parser()], add_help=False)
-    return parse(parser, args)
+    return parse(parser, args, intermixed=True)
 
 
 #: Run folders written by single runs in this process (read for ``--geo``).
