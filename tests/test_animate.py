@@ -92,6 +92,38 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, message):
     assert not list(tmp_path.glob("*.gif")) and not list(tmp_path.glob("*.mp4"))
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--days", "10", "--shock", "50:misconduct"],
+            "--shock=50:misconduct: day 50 is after the animation ends (--days 10 shows days "
+            "0-9); the shock day must be below 10",
+        ),
+        (
+            ["policy.shocks=[{day:10}]", "--days", "10", "--shock", "2:misconduct"],
+            "policy.shocks.0: day 10 is after the animation ends",
+        ),
+        (
+            ["city=small"],
+            "the following arguments are required: --out (see commsim animate --help)",
+        ),
+        (
+            ["--format", "avi"],
+            "argument --format: invalid choice: 'avi' (choose from 'gif', 'mp4')",
+        ),
+    ],
+)
+def test_bad_options_name_the_option_in_one_line(tmp_path, capsys, args, message):
+    out = [] if args == ["city=small"] else ["--out", str(tmp_path / "a.gif")]
+    overrides = [a for a in args if "=" in a]
+    options = [a for a in args if "=" not in a]
+    assert animate.main(["city=small", *overrides, *out, *options]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"commsim: error: {message}")
+    assert not list(tmp_path.iterdir())
+
+
 def test_map_painter_redraws_agents_and_clock():
     import networkx as nx
 

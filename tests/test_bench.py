@@ -61,3 +61,51 @@ def test_scale_point_runs_in_a_subprocess_and_reads_its_memory(monkeypatch):
     r = bench._scale_point(500, [])
     assert r["residents"] == 500 and r["peak_mb"] > 0
     json.dumps(r)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--save", "{tmp}/nowhere/r.json"], "--save={tmp}/nowhere/r.json: the folder "
+         "{tmp}/nowhere does not exist"),
+        (["--save", "{tmp}"], "--save={tmp}: is a folder; give a file name, e.g. {tmp}/bench.json"),
+        (["--figure", "{tmp}/f.txt/s.png"], "--figure={tmp}/f.txt/s.png: the folder {tmp}/f.txt: "
+         "is a file, not a folder"),
+    ],
+)  # fmt: skip
+def test_an_output_that_cannot_be_written_stops_before_the_benchmark(
+    tmp_path, monkeypatch, capsys, args, message
+):
+    def never(*args, **kwargs):
+        raise AssertionError("the benchmark started")
+
+    monkeypatch.setattr(bench, "time_epstein", never)
+    (tmp_path / "f.txt").write_text("x")
+    assert bench.main([a.format(tmp=tmp_path) for a in args]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"commsim: error: {message.format(tmp=tmp_path)}"
+    ]
+
+
+def test_a_full_disk_at_the_end_is_one_line_and_the_results_are_shown(
+    tmp_path, monkeypatch, capsys
+):
+    import errno
+
+    from commsim import store
+
+    fake = _fake([(5_000, 60.0, 3, 200)])
+    monkeypatch.setattr(bench, "time_epstein", lambda: fake["epstein"])
+    monkeypatch.setattr(bench, "time_commsim", lambda *a, **k: fake["commsim_default"])
+
+    def full(path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(store, "atomic_write", full)
+    save = tmp_path / "r.json"
+    assert bench.main(["--no-scaling", "--json", "--save", str(save)]) == 1
+    out = capsys.readouterr()
+    assert json.loads(out.out)["ratio"] == pytest.approx(fake["ratio"])  # nothing is lost
+    assert out.err.strip().splitlines() == [
+        f"commsim: error: results not saved: disk full: no space left to write {save}"
+    ]

@@ -278,13 +278,13 @@ def test_too_many_nodes_refused_before_parsing(tmp_path, capsys):
     err = fails(
         capsys,
         "--streets",
-        osm_grid(tmp_path / "big.osm", n=6),
+        osm_grid(tmp_path / "big.osm", n=16),
         "--max-places",
-        "1",
+        "9",
         "--out",
         tmp_path / "o",
     )
-    assert "more than 25 nodes" in err
+    assert "more than 225 nodes" in err
 
 
 def _graphml(tmp_path, graph, name="g.graphml"):
@@ -351,6 +351,63 @@ def test_lonlat_without_crs_needs_crs(tmp_path, capsys):
     # The plain GraphML route refuses such coordinates and names the importer.
     with pytest.raises(ConfigError, match=r"longitude/latitude.*commsim city import"):
         city_for(CityConfig(kind="graphml", graphml=str(path)))
+
+
+def test_crs_that_contradicts_the_files_own_is_refused(tmp_path, capsys):
+    areas = tmp_path / "areas.geojson"
+    areas_frame().to_file(areas)
+    err = fails(capsys, "--areas", areas, "--crs", "EPSG:3857", "--out", tmp_path / "o")
+    assert "areas.geojson: names its own CRS EPSG:4326, not --crs EPSG:3857" in err
+    assert "--crs applies only to layers without a CRS" in err
+    streets = osm_grid(tmp_path / "g.osm")
+    err = fails(
+        capsys, "--streets", streets, "--areas", areas, "--areas-crs", "EPSG:3435",
+        "--out", tmp_path / "o",
+    )  # fmt: skip
+    assert "not --areas-crs EPSG:3435; --areas-crs applies only" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_geojson_in_metres_names_the_file_and_asks_for_its_crs(tmp_path, capsys):
+    # GeoJSON without a "crs" member is read as longitude/latitude (RFC 7946).
+    frame = gpd.GeoDataFrame(
+        {"id": [1, 2]}, geometry=[shapely.box(0, 0, 540, 480), shapely.box(540, 0, 1080, 480)]
+    )
+    areas = tmp_path / "metres.geojson"
+    with pytest.warns(UserWarning, match="crs"):
+        frame.to_file(areas)
+    err = fails(capsys, "--areas", areas, "--out", tmp_path / "o")
+    assert f"{areas}: it is read as longitude/latitude (EPSG:4326) but its coordinates" in err
+    assert "(x 0 to 1,080, y 0 to 480); give the CRS they are in with --crs" in err
+    out = tmp_path / "city"
+    assert run_import("--areas", areas, "--crs", "EPSG:32616", "--out", out) == 0
+    assert city_for(CityConfig(kind="imported", dir=str(out))).n_neighborhoods == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--block-m", "-5"], "argument --block-m: must be a number above 0, not -5"),
+        (["--block-m", "0"], "argument --block-m: must be a number above 0, not 0"),
+        (["--block-m", "abc"], "argument --block-m: must be a number above 0, not abc"),
+        (["--seed", "-1"], "argument --seed: must be a whole number of at least 0, not -1"),
+        (["--max-places", "0"], "must be a whole number from 9 to 2,000,000, not 0"),
+        (["--max-places", "-3"], "must be a whole number from 9 to 2,000,000, not -3"),
+        (["--bogus"], "unrecognized arguments: --bogus (see commsim city import --help)"),
+    ],
+)
+def test_bad_options_are_one_line_before_any_file_is_read(tmp_path, capsys, args, message):
+    err = fails(capsys, "--areas", tmp_path / "never-read.gpkg", "--out", tmp_path / "o", *args)
+    assert message in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_missing_out_is_one_line(tmp_path, capsys):
+    err = fails(capsys, "--areas", tmp_path / "a.gpkg")
+    assert err == (
+        "commsim: error: the following arguments are required: --out "
+        "(see commsim city import --help)"
+    )
 
 
 def test_bad_mappings_name_the_key_or_column(tmp_path, capsys):

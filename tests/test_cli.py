@@ -50,6 +50,7 @@ def test_run_writes_the_five_files(tmp_path):
         ("city.residentz=5", "city.residentz: unknown key"),
         ("policy=nope", "policy='nope': must be one of"),
         ("days=soon", "days='soon': must be an integer"),
+        ("population.groups.majority.share=0.9", "the group shares must sum to 1;"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, override, needle):
@@ -185,6 +186,45 @@ def test_launcher_and_syntax_errors_are_one_line(tmp_path, args, needle):
     assert not (tmp_path / "s").exists() and not (tmp_path / "outputs").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["run", "--bogus-flag"], "unrecognized arguments: --bogus-flag (see commsim run --help)"),
+        (["run", "--cfg", "nope"], "argument --cfg/-c: invalid choice: 'nope'"),
+        (["city", "import", "--areas", "a.gpkg"], "the following arguments are required: --out"),
+        (["city", "import", "--out", "o", "--block-m", "abc"], "argument --block-m: "),
+        (["dashboard", "--evidence", "extreme"], "argument --evidence: invalid choice: 'extreme'"),
+        (["animate", "city=small"], "the following arguments are required: --out"),
+        (["animate", "--out", "x.avi", "--format", "avi"], "argument --format: invalid choice"),
+        (["compare", "--replicates", "x"], "argument --replicates: invalid int value: 'x'"),
+        (["sweep", "a=0:1"], "the following arguments are required: --lhs"),
+        (["sensitivity", "--bogus"], "unrecognized arguments: --bogus"),
+        (["report"], "the following arguments are required: dir"),
+        (["bench", "--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_argument_errors_are_one_line_in_every_command(tmp_path, monkeypatch, capsys, args, needle):
+    from commsim.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"commsim: error: {needle}"), captured.err
+    assert "usage:" not in captured.err + captured.out
+    assert not list(tmp_path.iterdir())  # nothing was started or written
+
+
+def test_overrides_may_come_before_and_after_hydras_flags(tmp_path, monkeypatch):
+    from commsim import cli
+
+    seen = []
+    monkeypatch.setattr(cli, "_hydra_main", lambda args: seen.append(args) or 0)
+    sweep = f"hydra.sweep.dir={tmp_path / 's'}"
+    assert cli.run_command([*SMALL, "-m", "seed=0,1", sweep]) == 0
+    assert seen == [["-m", *SMALL, "seed=0,1", sweep]]  # Hydra reads its flags first
+
+
 def test_a_failed_job_of_a_sweep_makes_the_sweep_fail(tmp_path, small_run, capsys):
     from commsim import store
     from commsim.cli import _sweep_outcome
@@ -233,6 +273,22 @@ def test_a_busy_run_folder_is_one_line(tmp_path):
         f"commsim: error: run folder {out} is in use by another commsim process "
         f"(pid {os.getpid()}); wait for it to finish or write somewhere else"
     ]
+
+
+@pytest.mark.parametrize("args", [["--bogus-flag"], ["-m", "--nope", "days=5"]])
+def test_a_refused_run_leaves_no_folder_behind(tmp_path, args):
+    proc = commsim("run", *args, cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_run_folder_is_checked_without_being_made(tmp_path, monkeypatch):
+    from commsim import cli
+
+    monkeypatch.setattr(cli, "_hydra_main", lambda args: 2)  # Hydra refuses after the checks
+    monkeypatch.chdir(tmp_path)
+    assert cli.run_command(list(SMALL)) == 2
+    assert not list(tmp_path.iterdir())  # no empty outputs/runs/ left behind
 
 
 def test_help_and_version():
@@ -284,7 +340,7 @@ def test_a_read_only_output_folder_stops_a_run_before_it_starts(tmp_path, monkey
     code = cli.run_command([*SMALL, f"hydra.run.dir={tmp_path / 'ro' / 'run'}"])
     assert code == 2
     assert capsys.readouterr().err.strip() == (
-        f"commsim: error: run folder {tmp_path / 'ro'}: read-only file system: "
+        f"commsim: error: run folder {tmp_path / 'ro' / 'run'}: read-only file system: "
         f"cannot write {tmp_path}"
     )
-    assert not (tmp_path / "ro" / "run").exists()
+    assert not (tmp_path / "ro").exists()  # the check made no folder

@@ -49,6 +49,24 @@ def test_overrides_apply():
             "population.groups.minority.baseline_trust=2",
             "population.groups.minority.baseline_trust=2",
         ),
+        ("days=-3", "days=-3: must be between 1 and 36,500"),
+        ("city.residents=-5", "city.residents=-5: must be between 10 and 2,000,000"),
+        (
+            "population.groups.majority.share=0.9",
+            "population.groups: the group shares must sum to 1; "
+            "population.groups.majority.share=0.9, population.groups.minority.share=0.35, "
+            "population.groups.newcomer.share=0.1 sum to 1.35",
+        ),
+        (
+            "policy.shocks=notalist",
+            "policy.shocks='notalist': must be a list, "
+            "e.g. policy.shocks=[{day:60,kind:misconduct,group:minority}]",
+        ),
+        (
+            "population.age_shares=5",
+            "population.age_shares=5: must be a list, e.g. population.age_shares=[0.089,0.109,",
+        ),
+        ("population.groups.majority=5", "population.groups.majority=5: must be a mapping, e.g."),
     ],
 )
 def test_bad_overrides_give_one_clear_line(override, expected):
@@ -56,6 +74,15 @@ def test_bad_overrides_give_one_clear_line(override, expected):
         load_config([override])
     assert expected in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_group_shares_that_sum_to_one_are_kept_as_given():
+    cfg = load_config(
+        ["population.groups.majority.share=0.5", "population.groups.minority.share=0.4"]
+    )
+    assert [g.share for g in cfg.population.groups.values()] == [0.5, 0.4, 0.1]
+    with pytest.raises(ConfigError, match=r"sum to 0\.9999\b"):
+        load_config(["population.groups.newcomer.share=0.0999"])
 
 
 def test_model_kwargs_use_presets_and_levers():

@@ -385,6 +385,14 @@ def test_command_line_refuses_bad_input_in_one_line(capsys):
         (["--preset", "magic"], "preset=magic: one of baseline"),
         (["--seed", "-3"], "seed=-3: a whole number"),
         (["--port", "70000"], "port=70000: an integer 0-65535"),
+        (["--city", "small", "--city-dir", "mine"], "city=small and city-dir=mine: they are alt"),
+        (["--evidence", "extreme"], "argument --evidence: invalid choice: 'extreme'"),
+        (["--bogus"], "unrecognized arguments: --bogus (see commsim dashboard --help)"),
+        (
+            ["--host", "0.0.0.0", "--allow-host", "bad host!!"],
+            "allow-host=bad host!!: must be a host name or IP address, optionally with :PORT",
+        ),
+        (["--allow-host", "room.local:9000"], "allow-host=room.local:9000: the dashboard listens"),
     ]:
         assert command.main(args) == 2
         err = capsys.readouterr().err.strip()
@@ -414,6 +422,30 @@ def test_server_runs_guarded_offline_and_tied_to_its_parent(tmp_path):
     assert env["COMMSIM_DASHBOARD_PRESENT"] == "1"
     assert env["COMMSIM_DASHBOARD_HOSTS"] == "127.0.0.1"
     assert env["SOLARA_HOME"] == str(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "host"),
+    [
+        ("room.local", "room.local"),
+        ("Room-Laptop.Local.", "room-laptop.local"),
+        ("192.168.1.5:8765", "192.168.1.5"),
+        ("[fe80::1]:8765", "fe80::1"),
+        ("::1", "::1"),
+        ("bad host!!", None),
+        ("-room.local", None),
+        ("room.local:0", None),
+        ("room.local:http", None),
+        ("[::1", None),
+        ("a" * 64 + ".local", None),
+    ],
+)
+def test_allowed_hosts_are_names_or_addresses_with_an_optional_port(text, host):
+    if host is None:
+        with pytest.raises(ValueError, match=r"must be a host name or IP address"):
+            command.allowed_host(text, 8765)
+    else:
+        assert command.allowed_host(text, 8765) == host
 
 
 def test_served_hosts():

@@ -128,11 +128,40 @@ def test_sweep_parses_ranges_and_settings():
     for bad, message in [
         (["policy.watch_coverage=0.5:0.1"], "low < high"),
         (["policy.watch_coverage=0:1.5"], "must be between 0 and 1"),
-        (["city=small"], "give at least one key=low:high"),
+        (["city=small"], "no key=low:high among the arguments"),
         (["nokey"], "must be key=value"),
     ]:
         with pytest.raises(ConfigError, match=message):
             sweep.parse_ranges(bad)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["seed=1:5", "policy.watch_coverage=0:0.5"],
+            "seed='1:5': seeds are not sampled: every point runs seeds 0..R-1 (--replicates R; "
+            "--seed seeds the sampler)",
+        ),
+        (["policy.watch_coverage=0:0.5", "+seed=3"], "+seed='3': seeds are not sampled"),
+        (
+            ["policy.watch_coverage=a:b"],
+            "policy.watch_coverage='a:b': a range is two numbers low:high, "
+            "e.g. policy.watch_coverage=0:0.5",
+        ),
+        (
+            ["city=small", "days=30"],
+            "ranges: no key=low:high among the arguments (city=small, days=30); give at least "
+            "one range to sample, e.g. policy.watch_coverage=0:0.5",
+        ),
+        (["--seed", "-1", "policy.watch_coverage=0:0.5"], "argument --seed: must be a whole"),
+    ],
+)
+def test_sweep_names_the_bad_argument_before_any_run(tmp_path, capsys, args, message):
+    assert sweep.main(["--lhs", "3", "--out", str(tmp_path / "lhs"), *args]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"commsim: error: {message}")
+    assert not (tmp_path / "lhs").exists()
 
 
 def test_sweep_command_runs_a_hypercube_through_the_engine(tmp_path, capsys):

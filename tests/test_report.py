@@ -196,8 +196,59 @@ def test_bad_input_exit_codes(tmp_path, capsys):
     assert "--outcome=nope: not a summary key" in err[2]
     empty = tmp_path / "empty"
     write_run(empty / "a", status="failed", error="boom", write_files=False)
-    assert report.main([str(empty)]) == 1
+    assert report.main([str(empty)]) == 2
     assert "no complete runs (1 failed, 0 incomplete)" in capsys.readouterr().err
+
+
+def _folder_of_text(path):
+    path.mkdir()
+    (path / "notes.txt").write_text("not a run")
+    return path
+
+
+def _broken_summary(path):
+    write_run(path / "a")
+    (path / "a" / "summary.json").write_text("{not json")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda p: p.mkdir() or p, "no complete runs (0 failed, 0 incomplete)"),
+        (_folder_of_text, "no complete runs (0 failed, 0 incomplete)"),
+        (_broken_summary, "no complete runs (0 failed, 0 incomplete, 1 corrupt)"),
+        (lambda p: p.write_text("a,b\n") and p, "is a file, not a directory"),
+        (lambda p: p, "no such directory"),
+    ],
+    ids=["empty", "text-files", "broken-summary", "a-file", "missing"],
+)
+def test_a_folder_without_runs_says_what_folder_is_expected(tmp_path, capsys, make, problem):
+    folder = make(tmp_path / "given")
+    assert report.main([str(folder), "--out", str(tmp_path / "rep")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and problem in lines[0]
+    assert lines[0].endswith(
+        "expected the output folder of commsim compare, commsim sweep or commsim run -m, "
+        "holding complete runs (each with manifest.json and summary.json)"
+    )
+    assert not (tmp_path / "rep").exists()
+
+
+def test_an_unknown_baseline_lists_the_strategies(tmp_path, capsys):
+    runs = tmp_path / "runs"
+    write_run(runs / "b", strategy="baseline")
+    write_run(runs / "w", strategy="watch")
+    assert report.main([str(runs), "--baseline", "nope", "--out", str(tmp_path / "rep")]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "commsim: error: --baseline=nope: no runs of that strategy here; the strategies are "
+        "baseline, watch"
+    ]
+    assert not (tmp_path / "rep").exists()
+    # Without --baseline, a folder with no 'baseline' runs is still reported.
+    only_watch = tmp_path / "watch"
+    write_run(only_watch / "w", strategy="watch")
+    assert report.main([str(only_watch), "--out", str(tmp_path / "rep2")]) == 0
 
 
 @pytest.mark.parametrize(

@@ -201,6 +201,22 @@ def test_check_writable_fails_with_one_line(tmp_path, monkeypatch):
         store.check_writable(tmp_path / "out", "--out")
 
 
+def test_check_creatable_probes_the_nearest_folder_and_creates_nothing(tmp_path, monkeypatch):
+    store.check_creatable(tmp_path / "outputs" / "runs" / "a")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(store.StoreError, match=r"^run folder .*: .*file is a file, not a folder"):
+        store.check_creatable(tmp_path / "file" / "run", "run folder")
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(tmp_path))
+
+    monkeypatch.setattr(store.tempfile, "mkstemp", read_only)
+    with pytest.raises(store.StoreError, match=r"^--out .*/a/b: read-only file system"):
+        store.check_creatable(tmp_path / "a" / "b", "--out")
+    assert not (tmp_path / "a").exists()
+
+
 @pytest.mark.parametrize("name", ["/../../x", "a" * 300, "../..", "", "ok name/with:stuff"])
 def test_folder_names_are_short_safe_and_distinct(name):
     folder = store.slug(name)

@@ -38,6 +38,7 @@ from commsim.citymap import (
     frame_from_model,
     trust_scale,
 )
+from commsim.cliargs import OneLineParser, parse
 from commsim.livecharts import ChartsPainter, chart_table
 from commsim.params import ConfigError, ShockConfig, SimConfig, with_overrides
 
@@ -255,8 +256,22 @@ def parse_shock(text: str) -> ShockConfig:
     return ShockConfig(day=int(parts[0]), kind=parts[1], group=group)
 
 
+def _shock_after(shocks: list[ShockConfig], given: list[str], days: int) -> str | None:
+    """One line for the first shock on or after the last animated day (it would never show)."""
+    from_config = len(shocks) - len(given)  # --shock entries come after the config's own
+    for i, shock in enumerate(shocks):
+        if shock.day < days:
+            continue
+        where = f"--shock={given[i - from_config]}" if i >= from_config else f"policy.shocks.{i}"
+        return (
+            f"{where}: day {shock.day} is after the animation ends (--days {days} shows days "
+            f"0-{days - 1}); the shock day must be below {days}"
+        )
+    return None
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="commsim animate",
         description="Run the model and write a GIF or MP4 of its city map over time.",
     )
@@ -302,7 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         Exit code: 0 when the file is written, 2 for bad input.
     """
-    args = _parser().parse_args(argv)
+    args = parse(_parser(), argv)
+    if isinstance(args, int):
+        return args
     out = Path(args.out)
     fmt = output_format(out, args.format)
     if fmt is None:
@@ -327,6 +344,9 @@ def main(argv: list[str] | None = None) -> int:
     days = args.days if args.days is not None else (config.days if days_given else DEFAULT_DAYS)
     if days < 1:
         return _error(f"--days={days}: must be at least 1")
+    late = _shock_after(config.policy.shocks, args.shock, days)
+    if late:
+        return _error(late)
     if days * 24 // args.every + 1 > MAX_FRAMES:
         return _error(
             f"--days={days}: {days * 24 // args.every + 1} frames is too many "

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from commsim.paramspec import ConfigError, Section, param, validate
+from commsim.paramspec import NO_VALUE, ConfigError, Section, param, readable, validate
 
 CRIME_TYPES = ("burglary", "robbery", "vandalism")
 #: Residents are people aged 12 and over (the NCVS population), in these age bands.
 AGE_BANDS = ("12-17", "18-24", "25-34", "35-49", "50-64", "65+")
 INCOME_BANDS = ("low", "middle", "high")  # under $30k, $30-75k, over $75k a year
+# How far the groups' shares may sum from 1: rounding of written decimals, not a choice
+# between mixes (0.55 + 0.35 + 0.10 is 1.0000000000000002 in floating point).
+SHARE_SUM_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class GroupParams(Section):
         lo=0,
         hi=1,
         unit="share of residents",
-        source="assumption: the city's census mix; shares are normalised",
+        source="assumption: the city's census mix; the groups' shares sum to 1",
     )
     baseline_trust: float = param(
         0.55,
@@ -173,8 +176,17 @@ class PopulationParams(Section):
             if not isinstance(g, GroupParams):
                 raise ConfigError(f"population.groups.{name}", g, "must be a group mapping")
             validate(g, f"population.groups.{name}")
-        if sum(g.share for g in self.groups.values()) <= 0:
-            raise ConfigError("population.groups", "shares", "group shares must sum to more than 0")
+        total = sum(g.share for g in self.groups.values())
+        # Shares were once rescaled silently, so a typo moved every group; now it is refused.
+        if abs(total - 1) > SHARE_SUM_TOLERANCE:
+            shares = ", ".join(
+                f"population.groups.{name}.share={g.share:g}" for name, g in self.groups.items()
+            )
+            raise ConfigError(
+                "population.groups",
+                NO_VALUE,
+                f"the group shares must sum to 1; {shares} sum to {total:.6g}",
+            )
         if self.worker_share + self.student_share > 1:
             raise ConfigError(
                 "population.student_share",
@@ -200,7 +212,9 @@ def _check_list(
         raise ConfigError(key, values, f"must have {n} values")
     for i, v in enumerate(values):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
-            raise ConfigError(f"{key}.{i}", v, f"must be a number between {lo:g} and {hi:g}")
+            raise ConfigError(
+                f"{key}.{i}", v, f"must be a number between {readable(lo)} and {readable(hi)}"
+            )
     if total and sum(values) <= 0:
         raise ConfigError(key, values, "must sum to more than 0")
 

@@ -126,7 +126,7 @@ def _scale_point(residents: int, extra: list[str], progress: bool = False) -> di
 
 
 def _parser() -> argparse.ArgumentParser:
-    from commsim.report import OneLineParser
+    from commsim.cliargs import OneLineParser
 
     parser = OneLineParser(prog="commsim bench", description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -152,7 +152,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     """``commsim bench [--json] [--quick] [--no-scaling] [--scale] [--figure PNG]``."""
-    from commsim.report import parse
+    from commsim.cliargs import parse
 
     args = parse(_parser(), argv)
     if isinstance(args, int):
@@ -162,6 +162,10 @@ def main(argv: list[str]) -> int:
             "commsim: error: --figure needs the scaling points (drop --no-scaling)",
             file=sys.stderr,
         )
+        return 2
+    problem = _output_problem("--save", args.save) or _output_problem("--figure", args.figure)
+    if problem:  # before the benchmark, which takes minutes
+        print(f"commsim: error: {problem}", file=sys.stderr)
         return 2
     horizon = ["days=60", "warmup_days=10"] if args.quick else []
     say = (lambda *_: None) if args.json else (lambda msg: print(msg, file=sys.stderr, flush=True))
@@ -196,16 +200,42 @@ def main(argv: list[str]) -> int:
                 return 1
         result["scaling"] = scaling
         result["scaling_growth"] = growth(scaling)
-    if args.save is not None:
-        args.save.write_text(json.dumps(result, indent=2) + "\n")
-    if args.figure is not None:
-        scale_figure(result, args.figure)
-        say(f"figure: {args.figure}")
+    from commsim import store  # here, not at the top: scaling subprocesses import this module
+
+    # Shown first, so a failing write below loses no result.
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(result, indent=2), flush=True)
     else:
-        print(format_report(result))
+        print(format_report(result), flush=True)
+    try:
+        if args.save is not None:
+            store.write_text(args.save, json.dumps(result, indent=2) + "\n")
+        if args.figure is not None:
+            scale_figure(result, args.figure)
+            say(f"figure: {args.figure}")
+    except OSError as exc:
+        print(f"commsim: error: results not saved: {store.describe_error(exc)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _output_problem(option: str, path: Path | None) -> str | None:
+    """One line if ``path`` cannot be written as a file, else None (nothing is created)."""
+    from commsim import store
+
+    if path is None:
+        return None
+    if path.is_dir():
+        example = path / ("bench.json" if option == "--save" else "scaling.png")
+        return f"{option}={path}: is a folder; give a file name, e.g. {example}"
+    folder = path.parent
+    if option == "--save" and not folder.is_dir():
+        return f"{option}={path}: the folder {folder} does not exist"
+    try:
+        store.check_creatable(folder, f"{option}={path}: the folder")
+    except store.StoreError as exc:
+        return str(exc)
+    return None
 
 
 def growth(scaling: dict[str, dict[str, Any]]) -> float:

@@ -8,6 +8,7 @@ Other subcommands live in their own modules and are loaded on demand.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import logging
 import sys
@@ -80,10 +81,6 @@ def _print_help() -> None:
 
 
 # ---------------------------------------------------------------- commsim run
-#: Hydra flags whose next argument is a value, not an override.
-_FLAGS_WITH_VALUE = {"-cn", "--config-name", "-cp", "--config-path", "-cd", "--config-dir"}
-
-
 @dataclass
 class SweepPlan:
     """What validation found: how many jobs, and the folder they go to."""
@@ -95,24 +92,21 @@ class SweepPlan:
 
 def run_command(args: list[str]) -> int:
     """``commsim run [hydra flags] [overrides]``: validate every job, then hand to Hydra."""
-    if any(
-        a in ("--help", "-h", "--hydra-help", "--info", "--cfg", "-c", "--shell-completion")
-        for a in args
-    ):
+    if any(a in ("--help", "-h", "--hydra-help") for a in args):
         return _hydra_main(args)
-    multirun = any(a in ("-m", "--multirun") for a in args)
     try:
         args, geo = _geo_option(args)
     except ValueError as exc:
         return fail(str(exc))
-    overrides, skip = [], False
-    for a in args:
-        if skip:
-            skip = False
-        elif a in _FLAGS_WITH_VALUE:
-            skip = True
-        elif not a.startswith("-"):
-            overrides.append(a)
+    flags = _hydra_flags(args)
+    if isinstance(flags, int):
+        return flags
+    multirun, overrides = bool(flags.multirun), list(flags.overrides)
+    # Hydra reads overrides only after its flags ('city=small -m seed=0,1' is refused
+    # there); here they may come anywhere, so Hydra gets them last.
+    args = [a for a in args if a not in overrides] + overrides
+    if flags.info or flags.cfg or flags.shell_completion:  # shows, runs nothing
+        return _hydra_main(args)
     from commsim import store
     from commsim.params import ConfigError
 
@@ -126,7 +120,7 @@ def run_command(args: list[str]) -> int:
         if not multirun or plan.sweep_dir is None:
             try:
                 if plan.run_dir is not None:  # fail now, not after the run, on a read-only disk
-                    store.check_writable(plan.run_dir.parent, "run folder")
+                    store.check_creatable(plan.run_dir, "run folder")
             except store.StoreError as exc:
                 return fail(str(exc))
             _LAST_RUN.clear()
@@ -143,6 +137,21 @@ def run_command(args: list[str]) -> int:
         return code
     runs = [plan.sweep_dir / row["run_dir"] for row in store.read_index(plan.sweep_dir)]
     return _geo_outputs(geo, [r for r in runs if store.run_state(r, verify=False).complete])
+
+
+def _hydra_flags(args: list[str]) -> argparse.Namespace | int:
+    """Hydra's own flags and the overrides (in any order); one line on a bad flag.
+
+    Returns:
+        The parsed arguments, or the exit code (2 after a bad flag).
+    """
+    # hydra-core 1.3's parser: the same flags and overrides hydra.main reads.
+    from hydra._internal.utils import get_args_parser
+
+    from commsim.cliargs import OneLineParser, parse
+
+    parser = OneLineParser(prog="commsim run", parents=[get_args_parser()], add_help=False)
+    return parse(parser, args, intermixed=True)
 
 
 #: Run folders written by single runs in this process (read for ``--geo``).

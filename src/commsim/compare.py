@@ -123,7 +123,8 @@ def uncertainty_draws(
 
 def _parser() -> argparse.ArgumentParser:
     from commsim import report as report_mod
-    from commsim.report import OneLineParser, add_extra_options
+    from commsim.cliargs import OneLineParser
+    from commsim.report import add_extra_options
 
     parser = OneLineParser(
         prog="commsim compare",
@@ -232,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         others) or the disk failed; 2 on bad input, an unwritable or busy ``--out``
         (nothing is run); 130 after Ctrl-C and 143 after SIGTERM (resumable).
     """
-    from commsim.report import parse
+    from commsim.cliargs import parse
 
     args = parse(_parser(), argv)
     if isinstance(args, int):

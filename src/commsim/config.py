@@ -26,7 +26,7 @@ from commsim.params import (
     SimConfig,
     with_overrides,
 )
-from commsim.paramspec import describe
+from commsim.paramspec import describe, lookup
 
 SCHEMA_NAME = "commsim_schema"
 
@@ -173,6 +173,19 @@ def config_from_kwargs(
 _KEY_NOT_IN = re.compile(r"Key '([^']+)' not in '([^']+)'")
 _CONVERT = re.compile(r"Value '([^']*)' of type '[^']+' could not be converted to (\w+)")
 _MISSING_OPTION = re.compile(r"Could not find '([^/']+)/([^']+)'")
+# OmegaConf's words when a list or mapping key is given a value of another shape.
+_SHAPE = re.compile(
+    r"(?P<list>is not a ListConfig|Cannot merge DictConfig with ListConfig)"
+    r"|Cannot assign \w+ to Dict\[|is not a subclass of (?P<item>\w+)"
+)
+_MERGING = re.compile(r"Error merging override [^=]+=(.*)")
+#: How a value of each list or mapping key (or item type) is written on the command line.
+SHAPE_EXAMPLES = {
+    "policy.shocks": "[{day:60,kind:misconduct,group:minority}]",
+    "ShockConfig": "{day:60,kind:misconduct,group:minority}",
+    "GroupParams": "{share:0.55,baseline_trust:0.62,disadvantage_loading:-1.0}",
+    "population.groups": "{majority:{share:0.6},minority:{share:0.3}}",
+}
 
 
 def explain(exc: BaseException, prefix: str = "") -> ConfigError:
@@ -206,6 +219,8 @@ def explain(exc: BaseException, prefix: str = "") -> ConfigError:
     if m := _CONVERT.search(text):
         value, kind = m.groups()
         return ConfigError(key or "config", value, f"must be {_article(kind)} {kind.lower()}")
+    if m := _SHAPE.search(text):
+        return _shape_error(key or "config", chain, m)
     if (
         "Error parsing override" in text
         or "mismatched input" in text
@@ -219,6 +234,35 @@ def explain(exc: BaseException, prefix: str = "") -> ConfigError:
         )
     first_line = str(chain[-1]).splitlines()[0] if chain else str(exc)
     return ConfigError(key or "config", NO_VALUE, first_line)
+
+
+def _shape_error(key: str, chain: list[BaseException], found: re.Match[str]) -> ConfigError:
+    """A list or mapping key given a value of another shape: the value and an example."""
+    value: Any = next(
+        (getattr(x, "value", None) for x in chain if getattr(x, "value", None) is not None),
+        NO_VALUE,
+    )
+    if value is NO_VALUE and (m := _MERGING.search("\n".join(str(x) for x in chain))):
+        value = m.group(1)
+    if found.group("list"):
+        example = SHAPE_EXAMPLES.get(key) or _list_example(key)
+        return ConfigError(key, value, f"must be a list, e.g. {key}={example}")
+    kind = found.group("item") or "Dict"
+    example = SHAPE_EXAMPLES.get(kind) or SHAPE_EXAMPLES.get(key)
+    return ConfigError(
+        key, value, "must be a mapping" + (f", e.g. {key}={example}" if example else "")
+    )
+
+
+def _list_example(key: str) -> str:
+    """The key's default list as an override (``[0.089,0.109,...]``), else ``[...]``."""
+    try:
+        default = lookup(SimConfig, key).default
+    except ConfigError:
+        return "[...]"
+    if isinstance(default, list) and default and all(isinstance(v, int | float) for v in default):
+        return "[" + ",".join(f"{v:g}" for v in default) + "]"
+    return "[...]"
 
 
 def renamed(key: str) -> ConfigError:

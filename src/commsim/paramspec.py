@@ -175,7 +175,7 @@ def check_value(key: str, value: Any, hint: Any, meta: Any) -> None:
     elif base is str and not isinstance(value, str):
         raise ConfigError(key, value, "must be text")
     if base in (int, float):
-        _check_number(key, float(value), meta.get("lo"), meta.get("hi"))
+        _check_number(key, value, meta.get("lo"), meta.get("hi"))
     choices = meta.get("choices")
     if choices and value not in choices:
         raise ConfigError(key, value, "must be one of " + ", ".join(choices))
@@ -183,25 +183,39 @@ def check_value(key: str, value: Any, hint: Any, meta: Any) -> None:
 
 def check_range(key: str, value: float, lo: float | None = None, hi: float | None = None) -> None:
     """Raise :class:`ConfigError` unless ``lo <= value <= hi`` (either bound may be open)."""
-    _check_number(key, float(value), lo, hi)
+    _check_number(key, value, lo, hi)
 
 
 def _check_number(key: str, value: float, lo: float | None, hi: float | None) -> None:
-    if not math.isfinite(value):
+    # The value is shown as given: a whole-number key is echoed as -3, not -3.0.
+    number = float(value)
+    if not math.isfinite(number):
         raise ConfigError(key, value, "must be a finite number")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
         raise ConfigError(key, value, allowed_range(lo, hi))
 
 
 def allowed_range(lo: float | None, hi: float | None) -> str:
-    """Words for a range: ``must be between 0 and 1``."""
+    """Words for a range: ``must be between 0 and 1``, ``must be between 10 and 2,000,000``."""
     if lo is not None and hi is not None:
-        return f"must be between {lo:g} and {hi:g}"
+        return f"must be between {readable(lo)} and {readable(hi)}"
     if lo is not None:
-        return f"must be at least {lo:g}"
+        return f"must be at least {readable(lo)}"
     if hi is not None:
-        return f"must be at most {hi:g}"
+        return f"must be at most {readable(hi)}"
     return "must be a number"
+
+
+def readable(x: float) -> str:
+    """A bound as people write it: ``2,000,000`` (not ``2e+06``), ``0.05``, ``0.000001``.
+
+    Examples:
+        >>> readable(2e6), readable(36500), readable(0.05), readable(1e-6)
+        ('2,000,000', '36,500', '0.05', '0.000001')
+    """
+    if float(x).is_integer():
+        return f"{int(x):,}"
+    return f"{x:,.12f}".rstrip("0").rstrip(".")
 
 
 @cache

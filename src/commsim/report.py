@@ -32,7 +32,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,8 +43,17 @@ import yaml
 from commsim import plots, scorecard_page, store
 from commsim import results as res
 from commsim import scorecard as sc
+from commsim.cliargs import OneLineParser, parse
 
-__all__ = ["OneLineParser", "Report", "ReportError", "build_report", "main", "parse"]
+__all__ = [
+    "NoRunsError",
+    "OneLineParser",
+    "Report",
+    "ReportError",
+    "build_report",
+    "main",
+    "parse",
+]
 
 #: Outcomes shown in the headline table and forest plot, in this order.
 KEY_OUTCOMES = (*plots.FOREST_OUTCOMES, "cost_usd")
@@ -55,6 +64,17 @@ QUANTILES = (0.1, 0.9)
 
 class ReportError(Exception):
     """A report cannot be made; the message is one line for the user."""
+
+
+class NoRunsError(ReportError):
+    """The folder holds no complete run to report on."""
+
+
+#: What ``commsim report`` reads, said when it is given something else.
+EXPECTED_FOLDER = (
+    "expected the output folder of commsim compare, commsim sweep or commsim run -m, "
+    "holding complete runs (each with manifest.json and summary.json)"
+)
 
 
 @dataclass
@@ -99,7 +119,7 @@ def build_report(
     outcome: str = "crimes",
     x: str | None = None,
     y: str | None = None,
-    baseline: str = res.BASELINE,
+    baseline: str | None = None,
     strategies: Sequence[str] | None = None,
     graph: Any = None,
     only: Sequence[str | Path] | None = None,
@@ -116,7 +136,8 @@ def build_report(
         outcome: Outcome of the sweep line or heatmap.
         x: Swept parameter for the x axis (default: detected).
         y: Swept parameter for the y axis of a heatmap (default: detected).
-        baseline: Strategy that differences are taken against.
+        baseline: Strategy that differences are taken against; it must be among the
+            runs' strategies (default: ``baseline`` when there are such runs).
         strategies: Order of strategies in tables and figures (default: baseline first,
             then in the order found).
         graph: Street network (networkx, node attribute ``pos``) for the hot-spot map;
@@ -136,7 +157,8 @@ def build_report(
         A :class:`Report`.
 
     Raises:
-        ReportError: No complete run, or an unknown outcome or parameter.
+        NoRunsError: No complete run.
+        ReportError: An unknown outcome, parameter or baseline.
         commsim.store.StoreError: The report folder is in use or cannot be written.
     """
     runs_dir = Path(runs_dir)
@@ -147,12 +169,19 @@ def build_report(
     runs = res.runs_table(runset)
     skipped = runset.skipped_table()
     if runs.empty:
-        raise ReportError(f"{runs_dir}: no complete runs ({runset.counts()})")
+        raise NoRunsError(f"{runs_dir}: no complete runs ({runset.counts()})")
     outcomes = res.outcome_columns(runs)
     if outcome not in outcomes:
         raise ReportError(
             f"--outcome={outcome}: not a summary key; choose one of: " + ", ".join(outcomes)
         )
+    found = res.strategy_order(runs["strategy"])
+    if baseline is not None and baseline not in found:
+        raise ReportError(
+            f"--baseline={baseline}: no runs of that strategy here; the strategies are "
+            + ", ".join(found)
+        )
+    baseline = res.BASELINE if baseline is None else baseline
     order = _order(runs, strategies, baseline)
     runs = _reorder(runs, order)
     sampled = res.sampled_per_replicate(runs)
@@ -1147,22 +1176,6 @@ def _inline(text: str) -> str:
 # --------------------------------------------------------------------------------------
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line, ``commsim: error: ...``, exit code 2."""
-
-    def error(self, message: str) -> NoReturn:
-        """Print one error line and exit with code 2."""
-        self.exit(2, f"commsim: error: {message}\n")
-
-
-def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace | int:
-    """Parse arguments; return the namespace, or the exit code after --help or an error."""
-    try:
-        return parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 2
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="commsim report",
@@ -1174,7 +1187,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--outcome", default="crimes", help="outcome of sweep figures")
     parser.add_argument("--x", default=None, help="swept parameter on the x axis")
     parser.add_argument("--y", default=None, help="swept parameter on the y axis (heatmap)")
-    parser.add_argument("--baseline", default=res.BASELINE, help="reference strategy")
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        help=f"reference strategy, one of the runs' (default {res.BASELINE}, when present)",
+    )
     add_rank_option(parser)
     add_extra_options(parser)
     return parser
@@ -1221,22 +1238,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: Arguments after ``report`` (default: ``sys.argv[1:]``).
 
     Returns:
-        0 on success, 1 if there is nothing to report, 2 on bad input.
+        0 on success, 1 if the report could not be written, 2 on bad input (also a
+        folder without complete runs).
     """
     args = parse(_parser(), argv)
     if isinstance(args, int):
         return args
     if not args.dir.is_dir():
-        print(f"commsim: error: dir={args.dir}: no such directory", file=sys.stderr)
+        problem = "is a file, not a directory" if args.dir.exists() else "no such directory"
+        print(f"commsim: error: dir={args.dir}: {problem}; {EXPECTED_FOLDER}", file=sys.stderr)
         return 2
     try:
         report = build_report(
             args.dir, args.out, args.outcome, args.x, args.y, args.baseline,
             rank_by=args.rank_by, geo=args.geo, observed=args.observed,
         )  # fmt: skip
+    except NoRunsError as exc:
+        print(f"commsim: error: {exc}; {EXPECTED_FOLDER}", file=sys.stderr)
+        return 2
     except ReportError as exc:
         print(f"commsim: error: {exc}", file=sys.stderr)
-        return 1 if "no complete runs" in str(exc) else 2
+        return 2
     except store.StoreError as exc:  # the report folder is busy or cannot be written
         print(f"commsim: error: {exc}", file=sys.stderr)
         return 2

@@ -49,6 +49,7 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from commsim import engine, store
+from commsim.cliargs import OneLineParser, parse
 from commsim.config import config_dir, load_config
 from commsim.outcomes import expanded_keys
 from commsim.params import NO_VALUE, ConfigError, SimConfig, with_overrides
@@ -587,7 +588,7 @@ def analyze(
     if method not in METHODS:
         raise ConfigError("method", method, "must be one of " + ", ".join(METHODS))
     spec, _ = check_spec(spec)
-    inputs = sample_inputs(spec, method, n or DEFAULT_N[method])
+    inputs = sample_inputs(spec, method, DEFAULT_N[method] if n is None else n)
     outputs = evaluate(spec, inputs, n_jobs=n_jobs, progress=progress)
     return compute_indices(spec, method, inputs, outputs)
 
@@ -671,17 +672,8 @@ def ranking_figure(indices: pd.DataFrame, title: str | None = None) -> Figure:
 # --------------------------------------------------------------------------------------
 
 
-class _ArgumentError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> typing.NoReturn:
-        raise _ArgumentError(message)
-
-
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = OneLineParser(
         prog="commsim sensitivity",
         description="Global sensitivity analysis (SALib) over the parameters of a YAML file.",
         epilog="Example: commsim sensitivity --method morris --trajectories 10 city=small",
@@ -706,10 +698,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     """``commsim sensitivity``: sample, run in parallel, write indices and a ranking plot."""
-    try:
-        args = _parser().parse_intermixed_args(argv)
-    except _ArgumentError as exc:
-        return _fail(str(exc))
+    args = parse(_parser(), argv, intermixed=True)
+    if isinstance(args, int):
+        return args
     try:
         if args.method not in METHODS:
             raise ConfigError("--method", args.method, "must be one of " + ", ".join(METHODS))
@@ -732,7 +723,8 @@ def main(argv: list[str]) -> int:
         file_spec = load_spec(args.config)
         spec = _with_changes(file_spec, outcomes, args.overrides, args.seed, args.replicates)
         spec, base = check_spec(spec)
-        n = args.trajectories or args.samples or DEFAULT_N[args.method]
+        given = args.trajectories if args.method == "morris" else args.samples
+        n = DEFAULT_N[args.method] if given is None else given
         inputs = sample_inputs(spec, args.method, n)
         name = _resolve_spec_path(args.config).stem
         out = Path(args.out or Path("outputs") / "sensitivity" / f"{name}_{args.method}")

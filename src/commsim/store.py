@@ -402,6 +402,33 @@ def check_writable(folder: str | os.PathLike[str], what: str = "output folder") 
         raise StoreError(f"{what} {folder}: {describe_error(exc)}") from None
 
 
+def check_creatable(folder: str | os.PathLike[str], what: str = "output folder") -> None:
+    """Fail now, with one line, if ``folder`` could not be created and written; create nothing.
+
+    The probe file goes into the nearest folder that exists, so a command refused
+    later (or by the program it hands over to) leaves no empty folders behind.
+
+    Raises:
+        StoreError: A file is in the way, or the folder is read-only, not ours, or full.
+    """
+    folder = Path(folder)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        where = "" if existing == folder else f"{existing} "
+        raise StoreError(f"{what} {folder}: {where}is a file, not a folder")
+    try:
+        fd, name = tempfile.mkstemp(prefix=".probe.", suffix=_TMP_SUFFIX, dir=existing)
+        try:
+            os.write(fd, b"commsim")
+        finally:
+            os.close(fd)
+            os.unlink(name)
+    except OSError as exc:
+        raise StoreError(f"{what} {folder}: {describe_error(exc)}") from None
+
+
 # --------------------------------------------------------------------------------------
 # The state of a run folder
 # --------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from commsim import engine, sampling, store
-from commsim.params import ConfigError
+from commsim.params import NO_VALUE, ConfigError
 
 __all__ = ["DEFAULT_OUT", "main", "parse_ranges", "plan"]
 
@@ -45,8 +45,9 @@ def parse_ranges(items: Sequence[str]) -> tuple[dict[str, sampling.Range], list[
     Whole-number settings (``int`` fields) are sampled as whole numbers.
 
     Raises:
-        ConfigError: An argument that is not ``key=value``, a range with ``low >= high``,
-            or a range on a key that is not a number setting (one line).
+        ConfigError: An argument that is not ``key=value``, a range with ``low >= high``
+            or that is not two numbers, a range on a key that is not a number setting, a
+            ``seed`` (seeds come from ``--replicates``), or no range at all (one line).
     """
     from commsim.params import SimConfig
     from commsim.paramspec import lookup
@@ -57,8 +58,17 @@ def parse_ranges(items: Sequence[str]) -> tuple[dict[str, sampling.Range], list[
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise ConfigError("argument", item, "must be key=value or key=low:high")
+        if key.lstrip("+~") == "seed":
+            raise ConfigError(
+                key,
+                value,
+                "seeds are not sampled: every point runs seeds 0..R-1 (--replicates R; "
+                "--seed seeds the sampler)",
+            )
         low, colon, high = value.partition(":")
         lo, hi = _number(low), _number(high)
+        if colon and (lo is None or hi is None) and _is_number_setting(key.lstrip("+")):
+            raise ConfigError(key, value, f"a range is two numbers low:high, e.g. {key}=0:0.5")
         if not colon or lo is None or hi is None:
             fixed.append(item)
             continue
@@ -73,8 +83,25 @@ def parse_ranges(items: Sequence[str]) -> tuple[dict[str, sampling.Range], list[
             raise ConfigError(key, value, "the range " + allowed_range(info.lo, info.hi))
         ranges[key.lstrip("+")] = sampling.Range(lo, hi, info.type is int)
     if not ranges:
-        raise ConfigError("ranges", "none", "give at least one key=low:high to sample")
+        given = ", ".join(items) if items else "none"
+        raise ConfigError(
+            "ranges",
+            NO_VALUE,
+            f"no key=low:high among the arguments ({given}); give at least one range to "
+            "sample, e.g. policy.watch_coverage=0:0.5",
+        )
     return ranges, fixed
+
+
+def _is_number_setting(key: str) -> bool:
+    """True for a key of a number setting (a ``low:high`` range makes sense there)."""
+    from commsim.params import SimConfig
+    from commsim.paramspec import lookup
+
+    try:
+        return lookup(SimConfig, key).is_number
+    except ConfigError:
+        return False
 
 
 def plan(
@@ -101,7 +128,7 @@ def plan(
 
 
 def _parser() -> argparse.ArgumentParser:
-    from commsim.report import OneLineParser
+    from commsim.cliargs import OneLineParser, whole_number
 
     p = OneLineParser(
         prog="commsim sweep",
@@ -111,7 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--lhs", type=int, required=True, help="number of sample points")
     p.add_argument("--replicates", type=int, default=1, help="seeds 0..R-1 per point (1)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the sampler (0)")
+    p.add_argument("--seed", type=whole_number(0), default=0, help="seed of the sampler (0)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default {DEFAULT_OUT}")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     engine.add_launcher_options(p)
@@ -121,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``commsim sweep``; return the exit code (0, 1 if runs failed, 2 on bad input)."""
-    from commsim.report import parse
+    from commsim.cliargs import parse
 
     args = parse(_parser(), argv)
     if isinstance(args, int):

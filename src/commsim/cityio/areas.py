@@ -81,10 +81,12 @@ def read_areas(
     layer: str | None,
     mapping_path: Path | None,
     target_crs: str | None = None,
+    crs_option: str = "--crs",
 ) -> tuple[Any, str]:
     """The polygon layer as a GeoDataFrame in metres with commsim's columns, and a note.
 
     Polygons go to ``target_crs`` (the streets' CRS) when given, else to a metric CRS.
+    ``crs`` is for a layer that names no CRS; errors call it ``crs_option``.
     Columns: ``id``, ``name``, ``population``, ``households``, ``disadvantage``
     (NaN where the data has none), any ``share_<group>``, ``income_<band>``,
     ``age_<band>``, ``smartphone``, and ``geometry``.
@@ -115,14 +117,15 @@ def read_areas(
     coords = shapely.get_coordinates(frame.geometry.values)
     projection.finite_or_fail(path, coords, np.arange(len(coords)), "vertex")
     own = frame.crs.to_string() if frame.crs is not None else None
-    resolved = projection.resolve_crs(path, own, crs, coords, need=True)
-    geo = gpd.GeoSeries(frame.geometry.values, crs=resolved)
+    resolved = projection.resolve_crs(path, own, crs, coords, need=True, option=crs_option)
+    # The geometries keep the file's CRS unless it was none (or could not be right).
+    geo = gpd.GeoSeries(frame.geometry.values).set_crs(resolved, allow_override=True)
     if target_crs is not None:
         note = f"neighbourhoods projected to the streets' {target_crs}"
         geo = geo.to_crs(target_crs)
     else:
         centre = np.nanmean(coords, axis=0)
-        metric = projection.to_metres(centre[None, :], resolved, centre)
+        metric = projection.to_metres(centre[None, :], resolved, centre, path)
         geo = geo.to_crs(metric.crs)
         note = "neighbourhoods: " + metric.note
     if not geo.is_valid.all():

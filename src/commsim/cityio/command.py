@@ -12,6 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from commsim.cliargs import OneLineParser, number_above, parse, whole_number
+
 EXIT_USAGE = 2
 
 
@@ -23,7 +25,9 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[0] != "import":
         return _fail(f"unknown 'commsim city' action {argv[0]!r}; use: commsim city import --help")
-    args = parser.parse_args(argv[1:])
+    args = parse(parser, argv[1:])
+    if isinstance(args, int):
+        return args
     try:
         return run_import(args)
     except ImportError as exc:
@@ -59,13 +63,16 @@ def run_import(args: argparse.Namespace) -> int:
             )
         hoods, note = None, None
         if args.areas is not None:
+            # --crs covers --areas only when there is no street file (see --areas-crs).
+            own_flag = args.streets is None and not args.areas_crs
             hoods, note = areas.read_areas(
                 Path(args.areas),
                 mapping,
-                args.areas_crs or (args.crs if args.streets is None else None),
+                args.crs if own_flag else args.areas_crs,
                 args.areas_layer,
                 Path(args.mapping) if args.mapping else None,
                 target_crs=net.crs if net is not None else None,
+                crs_option="--crs" if own_flag else "--areas-crs",
             )
             if net is not None and net.crs is None:
                 raise InputError(
@@ -110,8 +117,17 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _max_places_range() -> tuple[int, int | None]:
+    """The range ``city.max_places`` allows, so --max-places is refused before any file is read."""
+    from commsim.city import CityConfig
+    from commsim.paramspec import lookup
+
+    info = lookup(CityConfig, "max_places")
+    return 1 if info.lo is None else int(info.lo), None if info.hi is None else int(info.hi)
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="commsim city import",
         description="Write a city folder from a street network and/or neighbourhood polygons.",
     )
@@ -130,18 +146,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--block-m",
-        type=float,
+        type=number_above(0),
         default=120.0,
-        help="street spacing when streets are generated inside --areas (metres)",
+        help="street spacing when streets are generated inside --areas (metres, above 0)",
     )
     p.add_argument(
         "--max-places",
-        type=int,
+        type=whole_number(*_max_places_range()),
         default=200_000,
         help="refuse networks with more places (city.max_places)",
     )
     p.add_argument("--name", help="city name (default: the folder's name)")
-    p.add_argument("--seed", type=int, default=0, help="seed of generated streets and clusters")
+    p.add_argument(
+        "--seed",
+        type=whole_number(0),
+        default=0,
+        help="seed of generated streets and clusters (0 or more)",
+    )
     return p
 
 

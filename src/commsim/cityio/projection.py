@@ -1,10 +1,11 @@
 """Coordinates to metres: longitude/latitude and feet are detected and projected.
 
-A layer's own CRS is used (or ``--crs`` when it has none). Geographic
-coordinates and projected CRSs in feet are projected to the UTM zone of the
-city's centre (metres); a metric projected CRS is kept. Without a CRS, GIS
-layers are refused; a GraphML without one is read as metres (commsim's own
-GraphML format), unless its numbers look like longitude/latitude.
+A layer's own CRS is used (or ``--crs`` when it has none; a different ``--crs``
+for a layer that names one is refused). Geographic coordinates and projected
+CRSs in feet are projected to the UTM zone of the city's centre (metres); a
+metric projected CRS is kept. Without a CRS, GIS layers are refused; a GraphML
+without one is read as metres (commsim's own GraphML format), unless its
+numbers look like longitude/latitude.
 """
 
 from __future__ import annotations
@@ -40,35 +41,77 @@ def looks_like_lonlat(xy: np.ndarray) -> bool:
     return bool(small and np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90))
 
 
-def resolve_crs(path: Path, own: Any, override: str | None, xy: np.ndarray, need: bool) -> Any:
-    """The CRS to read ``xy`` in: ``--crs``, else the file's; None only for metre GraphML."""
-    from pyproj import CRS
-    from pyproj.exceptions import CRSError
+def fits_lonlat(xy: np.ndarray) -> bool:
+    """True when every point is a possible longitude (-180 to 180) and latitude (-90 to 90)."""
+    return bool(np.all(np.abs(xy[:, 0]) <= 180) and np.all(np.abs(xy[:, 1]) <= 90))
 
-    text = override or own
-    if text:
-        try:
-            return CRS.from_user_input(text)
-        except CRSError:
-            key = "--crs" if override else "its CRS"
-            raise InputError(path, f"{key} {text!r} is not a coordinate reference system") from None
+
+def resolve_crs(
+    path: Path, own: Any, override: str | None, xy: np.ndarray, need: bool, option: str = "--crs"
+) -> Any:
+    """The CRS to read ``xy`` in: the file's, else ``--crs``; None only for metre GraphML.
+
+    ``--crs`` (``option``) is for layers that name no CRS. A file that names one and
+    a different ``--crs`` is refused rather than guessed at. A layer read as
+    longitude/latitude whose numbers cannot be degrees names no real CRS: GeoJSON
+    without a ``crs`` member is read as longitude/latitude (RFC 7946), whatever its
+    numbers, so there ``--crs`` says what they are.
+    """
+    given = _crs(path, override, option) if override else None
+    mine = _crs(path, own, "its CRS") if own else None
+    if mine is not None and mine.is_geographic and len(xy) and not fits_lonlat(xy):
+        if given is not None:
+            return given
+        x, y = xy[:, 0], xy[:, 1]
+        raise InputError(
+            path,
+            f"it is read as longitude/latitude ({own}) but its coordinates are not "
+            f"(x {np.nanmin(x):,.0f} to {np.nanmax(x):,.0f}, y {np.nanmin(y):,.0f} to "
+            f"{np.nanmax(y):,.0f}); give the CRS they are in with {option}, e.g. "
+            f"{option} EPSG:3435 for Illinois East in US feet",
+        )
+    if mine is not None:
+        if given is not None and not mine.equals(given, ignore_axis_order=True):
+            raise InputError(
+                path,
+                f"names its own CRS {own}, not {option} {override}; {option} applies only "
+                f"to layers without a CRS (drop {option} to use the file's)",
+            )
+        return mine
+    if given is not None:
+        return given
     if looks_like_lonlat(xy):
         raise InputError(
             path,
             "coordinates look like longitude/latitude but the file names no CRS; "
-            "pass --crs EPSG:4326",
+            f"pass {option} EPSG:4326",
         )
     if need:
         raise InputError(
             path,
-            "has no coordinate reference system (a shapefile without .prj?); pass --crs, "
-            "e.g. --crs EPSG:3435 for Illinois East in US feet",
+            f"has no coordinate reference system (a shapefile without .prj?); pass {option}, "
+            f"e.g. {option} EPSG:3435 for Illinois East in US feet",
         )
     return None
 
 
-def to_metres(xy: np.ndarray, crs: Any, centre: np.ndarray | None = None) -> Projected:
-    """Project ``xy`` (in ``crs``) to metres; a metric CRS is kept, others go to local UTM."""
+def _crs(path: Path, text: str, what: str) -> Any:
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        return CRS.from_user_input(text)
+    except CRSError:
+        raise InputError(path, f"{what} {text!r} is not a coordinate reference system") from None
+
+
+def to_metres(
+    xy: np.ndarray, crs: Any, centre: np.ndarray | None = None, path: Path | None = None
+) -> Projected:
+    """Project ``xy`` (in ``crs``) to metres; a metric CRS is kept, others go to local UTM.
+
+    ``path`` names the file in errors.
+    """
     if crs is None:
         return Projected(xy, None, 1.0, "no CRS: x and y read as metres")
     from pyproj import CRS, Transformer
@@ -88,7 +131,9 @@ def to_metres(xy: np.ndarray, crs: Any, centre: np.ndarray | None = None) -> Pro
     )
     if not infos:
         raise InputError(
-            Path("."), f"no UTM zone found for longitude {lon:.3f}, latitude {lat:.3f}"
+            path or Path("coordinates"),
+            f"in {crs.to_string()} the centre is at longitude {lon:.3f}, latitude {lat:.3f}, "
+            "where no UTM zone is; if the coordinates are in another CRS, give it with --crs",
         )
     utm = CRS.from_epsg(infos[0].code)
     out = np.column_stack(

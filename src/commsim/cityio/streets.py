@@ -118,7 +118,7 @@ def _from_graph(path: Path, graph: nx.Graph, crs: str | None, need_crs: bool) ->
     projection.finite_or_fail(path, xy, ids)
     own_crs = graph.graph.get("crs")
     resolved = projection.resolve_crs(path, own_crs, crs, xy, need=need_crs)
-    proj = projection.to_metres(xy, resolved)
+    proj = projection.to_metres(xy, resolved, path=path)
     u, v, length = [], [], []
     for a, b, data in graph.edges(data=True):
         u.append(index[a])
@@ -168,7 +168,7 @@ def _from_lines(
     projection.finite_or_fail(path, coords, np.arange(len(coords)), "vertex")
     own = frame.crs.to_string() if frame.crs is not None else None
     resolved = projection.resolve_crs(path, own, crs, coords, need=True)
-    proj = projection.to_metres(coords, resolved)
+    proj = projection.to_metres(coords, resolved, path=path)
     counts = shapely.get_num_coordinates(lines.values)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     ends = starts + counts - 1

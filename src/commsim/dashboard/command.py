@@ -10,7 +10,9 @@ import argparse
 import contextlib
 import errno
 import importlib.util
+import ipaddress
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -20,6 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from commsim.cliargs import OneLineParser, parse
 from commsim.dashboard.levers import (
     DEFAULT_CITY,
     DEFAULT_EVIDENCE,
@@ -129,7 +132,7 @@ def _error(message: str, code: int = 2) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="commsim dashboard",
         description="Serve the workshop dashboard in the browser (works offline).",
     )
@@ -139,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
         help="presentation mode: text of 18 px or more, for a projector",
     )
     p.add_argument(
-        "--city", default=DEFAULT_CITY, help=f"city to show (default {DEFAULT_CITY}; small, ...)"
+        "--city", default=None, help=f"city to show (default {DEFAULT_CITY}; small, ...)"
     )
     p.add_argument(
         "--city-dir",
@@ -165,14 +168,66 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME",
-        help="another name browsers use to reach this machine (with --host 0.0.0.0; repeatable)",
+        help="another name or IP address browsers use to reach this machine, optionally with "
+        ":PORT (with --host 0.0.0.0; repeatable)",
     )
     return p
+
+
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+def allowed_host(text: str, port: int) -> str:
+    """The name or address of an ``--allow-host`` value, without its optional ``:PORT``.
+
+    Accepted: a host name (letters, digits and hyphens in dot-separated labels), an
+    IPv4 address, or an IPv6 address (in brackets when a port follows).
+
+    Raises:
+        ValueError: One line saying what is wrong with ``text``.
+    """
+    what = (
+        f"allow-host={text}: must be a host name or IP address, optionally with :PORT "
+        "(e.g. room-laptop.local, 192.168.1.5:8765, [fe80::1])"
+    )
+    host, given_port = text.strip(), None
+    if host.startswith("["):
+        inside, bracket, rest = host[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise ValueError(what)
+        host, given_port = inside, rest[1:] if rest else None
+        if ":" not in host:
+            raise ValueError(what)
+    elif host.count(":") == 1:
+        host, given_port = host.split(":")
+    if given_port is not None:
+        if not given_port.isdigit() or not 1 <= int(given_port) <= 65535:
+            raise ValueError(what)
+        if port and int(given_port) != port:
+            raise ValueError(
+                f"allow-host={text}: the dashboard listens on port {port}; "
+                "give the name alone or with that port"
+            )
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    name = host.lower().removesuffix(".")
+    if ":" in name or len(name) > 253 or not all(_LABEL.fullmatch(p) for p in name.split(".")):
+        raise ValueError(what)
+    return name
 
 
 def _check(args: argparse.Namespace) -> str | None:
     """One line saying what is wrong with the options, or None."""
     cities, presets = list_cities(), list_presets()
+    if args.city_dir is not None and args.city is not None:
+        return (
+            f"city={args.city} and city-dir={args.city_dir}: they are alternatives; give "
+            "--city for a built-in city or --city-dir for a folder from 'commsim city import'"
+        )
+    if args.city_dir is None and args.city is None:
+        args.city = DEFAULT_CITY
     if args.city_dir is not None:
         problem = _check_city_dir(args.city_dir)
         if problem:
@@ -185,6 +240,10 @@ def _check(args: argparse.Namespace) -> str | None:
         return f"seed={args.seed}: a whole number 0-{MAX_SEED}"
     if not 0 <= args.port <= 65535:
         return f"port={args.port}: an integer 0-65535 (0: any free port)"
+    try:
+        args.allow_host = [allowed_host(h, args.port) for h in args.allow_host]
+    except ValueError as exc:
+        return str(exc)
     return None
 
 
@@ -212,7 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         Exit code: 0 after a clean stop, 2 for bad input, 1 when the server fails.
     """
-    args = _parser().parse_args(argv)
+    args = parse(_parser(), argv)
+    if isinstance(args, int):
+        return args
     problem = _check(args)
     if problem:
         return _error(problem)
@@ -233,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     city = os.path.abspath(args.city_dir) if args.city_dir is not None else args.city
+    shown_city = os.path.basename(city) if args.city_dir is not None else args.city
     settings = PageSettings(city, args.preset, int(args.seed), args.present)
     shown_host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(args.host, args.host)
     url_host = f"[{shown_host}]" if ":" in shown_host else shown_host
@@ -248,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             return _error(f"the dashboard server did not start (exit code {code})", 1)
         mode = "presentation mode, " if args.present else ""
         print(
-            f"commsim dashboard ({mode}{args.city} city, {args.evidence} evidence): open {url}  "
+            f"commsim dashboard ({mode}{shown_city} city, {args.evidence} evidence): open {url}  "
             "(Ctrl-C to stop)",
             flush=True,
         )
