@@ -112,6 +112,23 @@ def test_resume_reuses_complete_runs_and_redoes_every_other_state(done, capsys):
     assert len(summary) == 4
 
 
+def test_a_report_that_cannot_be_written_is_one_line_and_keeps_the_runs(done, capsys, monkeypatch):
+    out, argv = done
+    before = (out / "report" / "report.html").read_bytes()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(commsim.report, "_move_into_place", full_disk)
+    capsys.readouterr()
+    assert compare.main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("commsim: error: report failed: disk full")
+    assert f"commsim report {out / 'runs'}" in err[-1]
+    assert (out / "report" / "report.html").read_bytes() == before  # the old report stays
+    assert all(store.run_state(d).complete for d in (out / "runs").glob("*/seed_*"))
+
+
 def test_report_survives_a_truncated_run(done, capsys):
     out, _ = done
     series = out / "runs" / "baseline" / "seed_1" / "timeseries.parquet"

@@ -182,6 +182,15 @@ def test_compare_writes_layers_per_strategy(tmp_path, capsys):
     assert {"strategy", "seed", "place_id", "neighborhood_id"} <= set(events.columns)
     report = (out / "report" / "report.md").read_text()
     assert "## GIS layers" in report and "geo/places.parquet" in report
+    # Run again into the same folder: the new layers replace the old ones.
+    (out / "report" / "geo" / "left_from_before.txt").write_text("old")
+    assert compare_main(["--strategies", "baseline", "--replicates", "2", "--out", str(out),
+                         "--geo", "geoparquet", "--quiet", "city=small", "days=20",
+                         "warmup_days=2", "--jobs", "1"]) == 0  # fmt: skip
+    assert not (out / "report" / "geo" / "left_from_before.txt").exists()
+    hoods = gpd.read_parquet(out / "report" / "geo" / "neighborhoods.parquet")
+    assert set(hoods["strategy"]) == {"baseline"}
+    assert not [p.name for p in (out / "report").glob(".*-*")]  # no staging folders left
 
 
 def test_runs_on_different_cities_are_refused(tmp_path):

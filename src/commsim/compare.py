@@ -314,6 +314,13 @@ def _compare(
         )
     except (report_mod.ReportError, store.StoreError) as exc:
         return _error(str(exc), 1)
+    except Exception as exc:  # the runs are kept; the previous report is left as it was
+        runs = args.out / "runs"
+        return _error(
+            f"report failed: {store.describe_error(exc)}; the runs are kept: "
+            f"commsim report {runs} --out {args.out / 'report'} writes it again",
+            1,
+        )
     except KeyboardInterrupt:
         print(
             report_mod.REPORT_INTERRUPTED.format(command="compare", runs=args.out / "runs"),

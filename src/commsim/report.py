@@ -206,11 +206,32 @@ def build_report(
             )  # fmt: skip
             _write(report, runs_dir, order, outcome, params, baseline, graph, rank_by, extras)
             for item in sorted(staging.iterdir()):
-                os.replace(item, out / item.name)
+                _move_into_place(item, out / item.name)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     report.out = out
     return report
+
+
+def _move_into_place(item: Path, target: Path) -> None:
+    """Rename ``item`` to ``target``, replacing it; a folder replaces the folder there.
+
+    ``os.replace`` cannot rename a folder over a non-empty one (the GIS layers of an
+    earlier report), so the old folder is moved aside first and put back if the
+    rename fails.
+    """
+    if not (item.is_dir() and target.is_dir() and not target.is_symlink()):
+        os.replace(item, target)
+        return
+    aside = Path(tempfile.mkdtemp(prefix=".old-", dir=target.parent)) / target.name
+    os.replace(target, aside)
+    try:
+        os.replace(item, target)
+    except BaseException:
+        os.replace(aside, target)
+        raise
+    finally:
+        shutil.rmtree(aside.parent, ignore_errors=True)
 
 
 def _write(
