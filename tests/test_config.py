@@ -85,6 +85,16 @@ def test_group_shares_that_sum_to_one_are_kept_as_given():
         load_config(["population.groups.newcomer.share=0.0999"])
 
 
+def test_a_shock_after_the_run_ends_is_refused():
+    with pytest.raises(ConfigError) as info:
+        load_config(["days=30", "policy.shocks=[{day:30,kind:misconduct}]"])
+    assert str(info.value) == (
+        "policy.shocks.0.day=30: must be below days=30 (the run evaluates days 0-29); "
+        "the shock would never happen"
+    )
+    assert load_config(["days=30", "policy.shocks=[{day:29,kind:misconduct}]"]).days == 30
+
+
 def test_model_kwargs_use_presets_and_levers():
     model = CommunityModel(city="small", watch_coverage=0.3, patrol_strategy="hotspot", seed=4)
     assert len(model.residents) == 500

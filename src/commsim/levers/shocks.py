@@ -106,10 +106,17 @@ class TrustShocks(Lever):
 
     @classmethod
     def check_config(cls, config: Any, scale: Any) -> None:
-        """Each shock's day, kind and group."""
+        """Each shock's day, kind and group; a shock after the run ends would never happen."""
         groups = tuple(config.population.groups)
         for i, shock in enumerate(cls.view(config.policy).shocks):
             shock.check(f"policy.shocks.{i}", groups)
+            if shock.day >= config.days:
+                raise ConfigError(
+                    f"policy.shocks.{i}.day",
+                    shock.day,
+                    f"must be below days={config.days} (the run evaluates days "
+                    f"0-{config.days - 1}); the shock would never happen",
+                )
 
     def step(self, world: World) -> None:
         """Fire the shocks scheduled for this hour."""
