@@ -87,9 +87,9 @@ STRATEGY_PALETTE = tuple(
 # No up/down triangles: those mean better/worse in the effect plots.
 STRATEGY_MARKERS = ("o", "s", "D", "P", "X", "h", "p", "*", "<", ">", "d", "H")
 STRATEGY_LINESTYLES = ("-", "--", "-.", ":")
+RASTER_ABOVE_PLACES = 5000  # maps of more places draw streets as an image in SVG/PDF
 #: Better / worse / unclear: blue and vermillion stay apart under every common colour
 #: vision deficiency, and each also has its own marker (up, down, hollow circle).
-RASTER_ABOVE_PLACES = 5000  # maps of more places draw streets as an image in SVG/PDF
 GOOD = OKABE_ITO["blue"]
 BAD = OKABE_ITO["vermillion"]
 NEUTRAL = "#8c8c8c"

@@ -391,13 +391,7 @@ def check_writable(folder: str | os.PathLike[str], what: str = "output folder") 
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=".probe.", suffix=_TMP_SUFFIX, dir=folder)
-        try:
-            os.write(fd, b"commsim")
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-            os.unlink(name)
+        _probe(folder)
     except OSError as exc:
         raise StoreError(f"{what} {folder}: {describe_error(exc)}") from None
 
@@ -419,14 +413,20 @@ def check_creatable(folder: str | os.PathLike[str], what: str = "output folder")
         where = "" if existing == folder else f"{existing} "
         raise StoreError(f"{what} {folder}: {where}is a file, not a folder")
     try:
-        fd, name = tempfile.mkstemp(prefix=".probe.", suffix=_TMP_SUFFIX, dir=existing)
-        try:
-            os.write(fd, b"commsim")
-        finally:
-            os.close(fd)
-            os.unlink(name)
+        _probe(existing)
     except OSError as exc:
         raise StoreError(f"{what} {folder}: {describe_error(exc)}") from None
+
+
+def _probe(folder: Path) -> None:
+    """Write, sync and remove a small file in ``folder`` (raises the OSError a write would)."""
+    fd, name = tempfile.mkstemp(prefix=".probe.", suffix=_TMP_SUFFIX, dir=folder)
+    try:
+        os.write(fd, b"commsim")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+        os.unlink(name)
 
 
 # --------------------------------------------------------------------------------------

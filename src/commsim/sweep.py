@@ -58,7 +58,8 @@ def parse_ranges(items: Sequence[str]) -> tuple[dict[str, sampling.Range], list[
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise ConfigError("argument", item, "must be key=value or key=low:high")
-        if key.lstrip("+~") == "seed":
+        name = key.lstrip("+")
+        if name.lstrip("~") == "seed":
             raise ConfigError(
                 key,
                 value,
@@ -67,21 +68,21 @@ def parse_ranges(items: Sequence[str]) -> tuple[dict[str, sampling.Range], list[
             )
         low, colon, high = value.partition(":")
         lo, hi = _number(low), _number(high)
-        if colon and (lo is None or hi is None) and _is_number_setting(key.lstrip("+")):
+        if colon and (lo is None or hi is None) and _is_number_setting(name):
             raise ConfigError(key, value, f"a range is two numbers low:high, e.g. {key}=0:0.5")
         if not colon or lo is None or hi is None:
             fixed.append(item)
             continue
         if not lo < hi:
             raise ConfigError(key, value, "a range low:high needs low < high")
-        info = lookup(SimConfig, key.lstrip("+"))
+        info = lookup(SimConfig, name)
         if not info.is_number:
             raise ConfigError(key, value, "is not a number setting; give one value")
         if (info.lo is not None and lo < info.lo) or (info.hi is not None and hi > info.hi):
             from commsim.paramspec import allowed_range
 
             raise ConfigError(key, value, "the range " + allowed_range(info.lo, info.hi))
-        ranges[key.lstrip("+")] = sampling.Range(lo, hi, info.type is int)
+        ranges[name] = sampling.Range(lo, hi, info.type is int)
     if not ranges:
         given = ", ".join(items) if items else "none"
         raise ConfigError(

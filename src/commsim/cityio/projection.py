@@ -36,9 +36,8 @@ def looks_like_lonlat(xy: np.ndarray) -> bool:
     """
     if len(xy) == 0:
         return False
-    x, y = xy[:, 0], xy[:, 1]
-    small = np.ptp(x) < 5 and np.ptp(y) < 5
-    return bool(small and np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90))
+    small = np.ptp(xy[:, 0]) < 5 and np.ptp(xy[:, 1]) < 5
+    return bool(small and fits_lonlat(xy))
 
 
 def fits_lonlat(xy: np.ndarray) -> bool:
