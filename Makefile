@@ -42,7 +42,7 @@ system-deps:
 	fi
 
 # The main job: every named strategy on the default city, with replicates,
-# into report/ (report.html, report.md, summary.csv, plots).
+# into outputs/compare/report/ (report.html, report.md, summary.csv, plots).
 run: $(VENV)/.run-installed
 	$(BIN)/commsim compare
 
